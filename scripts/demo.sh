@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The main job for a new user: database ready, seed catalog and sample profiles loaded, a Celery
+# worker and the web UI running on localhost. `scripts/demo.sh stop` stops what it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=.venv/bin
+PORT=${PORT:-8000}
+RUN=var/run
+LOG=var/log
+export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-procure.settings.local}
+export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+export HF_HOME=${HF_HOME:-$PWD/var/hf}
+mkdir -p "$RUN" "$LOG"
+
+stop_one() {  # name
+  local pidfile="$RUN/$1.pid"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    kill "$(cat "$pidfile")" && echo "[demo] stopped $1"
+    for _ in $(seq 1 40); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.25; done
+  fi
+  rm -f "$pidfile"
+}
+
+if [ "${1:-}" = stop ]; then
+  stop_one web
+  stop_one worker
+  exit 0
+fi
+
+echo "[demo] migrating the database"
+$BIN/python manage.py migrate --noinput >"$LOG/migrate.log"
+$BIN/python manage.py collectstatic --noinput >/dev/null
+
+echo "[demo] loading the seed catalog and sample profiles"
+$BIN/python manage.py demo_setup
+
+stop_one worker
+stop_one web
+echo "[demo] starting a Celery worker (log: $LOG/worker.log)"
+$BIN/celery -A procure worker -Q eval_cpu,eval_api,housekeeping --concurrency 1 \
+  -n demo@%h --loglevel INFO --logfile "$LOG/worker.log" --pidfile "$RUN/worker.pid" --detach
+
+echo "[demo] starting the web server on http://127.0.0.1:$PORT (log: $LOG/web.log)"
+$BIN/gunicorn procure.wsgi:application --env DJANGO_SETTINGS_MODULE="$DJANGO_SETTINGS_MODULE" \
+  --bind "127.0.0.1:$PORT" --workers 2 --daemon --pid "$RUN/web.pid" \
+  --access-logfile "$LOG/web-access.log" --error-logfile "$LOG/web.log"
+
+for _ in $(seq 1 60); do
+  if curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then break; fi
+  sleep 0.5
+done
+curl -fsS "http://127.0.0.1:$PORT/healthz" && echo
+
+cat <<TXT
+
+procure is running.
+  Web UI:   http://127.0.0.1:$PORT/          (log in as demo / demo-password-1)
+  Admin:    http://127.0.0.1:$PORT/admin/    (the seed catalog is under "Candidate models")
+  Stop it:  make stop
+TXT
