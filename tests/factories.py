@@ -61,7 +61,7 @@ class ApiOptionFactory(factory.django.DjangoModelFactory[DeploymentOption]):
     kind = "api"
     name = "Vendor API"
     provider = "Acme AI"
-    regions = ["eu-west-1"]
+    regions = ["eu"]
     input_price_per_mtok = Decimal("1.00")
     output_price_per_mtok = Decimal("3.00")
 
@@ -74,7 +74,7 @@ class SelfHostedOptionFactory(factory.django.DjangoModelFactory[DeploymentOption
     kind = "self_hosted"
     name = "1x L40S"
     hardware = "1x NVIDIA L40S 48GB"
-    regions = ["eu-central-1"]
+    regions = ["eu"]
     hourly_rate = Decimal("1.90")
     throughput_rps = 3.0
     min_instances = 1

@@ -26,7 +26,7 @@ def candidate(**overrides):
                 "kind": "self_hosted",
                 "name": "1x L4",
                 "hardware": "1x NVIDIA L4",
-                "regions": ["eu-west-1"],
+                "regions": ["eu"],
                 "hourly_rate": "0.80",
                 "throughput_rps": 2.0,
             },

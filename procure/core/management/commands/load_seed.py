@@ -26,8 +26,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         organization = organization_get_or_create(name=options["organization"])
-        catalogs = options["catalog"] or sorted((FIXTURES / "catalog").glob("*.json"))
-        profiles = options["profiles"] or sorted((FIXTURES / "profiles").glob("*.json"))
+        catalogs = _or_default(options["catalog"], FIXTURES / "catalog")
+        profiles = _or_default(options["profiles"], FIXTURES / "profiles")
         for path in catalogs:
             try:
                 result = catalog_import(organization=organization, data=_read(path))
@@ -63,3 +63,8 @@ def _read(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise CommandError(f"{path}: expected a JSON object at the top level")
     return data
+
+
+def _or_default(paths: list[Path] | None, folder: Path) -> list[Path]:
+    """The paths given; every JSON file of `folder` when the option was not given at all."""
+    return sorted(folder.glob("*.json")) if paths is None else paths
