@@ -14,10 +14,11 @@ export HF_HOME=${HF_HOME:-$PWD/var/hf}
 mkdir -p "$RUN" "$LOG"
 
 stop_one() {  # name
-  local pidfile="$RUN/$1.pid"
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    kill "$(cat "$pidfile")" && echo "[demo] stopped $1"
-    for _ in $(seq 1 40); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.25; done
+  local pidfile="$RUN/$1.pid" pid
+  pid=$(cat "$pidfile" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" && echo "[demo] stopped $1"
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
   fi
   rm -f "$pidfile"
 }
