@@ -8,8 +8,10 @@ Queues exist so that each kind of worker host takes only what it can do:
 """
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_process_init
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "procure.settings.local")
@@ -21,3 +23,20 @@ QUEUES = ("eval_cpu", "eval_api", "eval_gpu", "housekeeping")
 app.conf.task_queues = [Queue(name) for name in QUEUES]
 app.conf.task_default_queue = "housekeeping"
 app.autodiscover_tasks()
+
+# The one periodic schedule (django-celery-beat stores and runs it; entries are synced at start).
+app.conf.beat_schedule = {
+    # Re-send runs whose worker died (stale heartbeat) or whose message was lost (a Redis
+    # restart without persistence). Idempotent claims make a duplicate message harmless.
+    "requeue-stale-runs": {"task": "runs.requeue_stale", "schedule": 30.0},
+}
+
+
+@worker_process_init.connect
+def _import_evaluation_stack(**kwargs: Any) -> None:
+    # Importing lm-eval, torch and transformers takes seconds; pay it when the pool process
+    # starts, not inside the first run (where it would count against the run's heartbeat).
+    import lm_eval.evaluator
+    import lm_eval.models.huggingface  # noqa: F401
+
+    import evals.runner  # noqa: F401

@@ -53,10 +53,14 @@ for _ in $(seq 1 60); do
 done
 curl -fsS "http://127.0.0.1:$PORT/healthz" && echo
 
+echo "[demo] running the demo campaigns (first run: about 5 minutes to train two tiny models)"
+$BIN/python manage.py demo_campaign --profile "${DEMO_PROFILE:-demo}" --out var/reports
+
 cat <<TXT
 
 procure is running.
   Web UI:   http://127.0.0.1:$PORT/          (log in as demo / demo-password-1)
   Admin:    http://127.0.0.1:$PORT/admin/    (the seed catalog is under "Candidate models")
+  Reports:  var/reports/*.pdf (and under "Latest reports" in the web UI)
   Stop it:  make stop
 TXT

@@ -85,6 +85,10 @@ ensure_redis() {
 ensure_tools() {  # command-line tools the tests and the demo use
   local missing=()
   command -v pdftotext >/dev/null || missing+=(poppler-utils)
+  command -v curl >/dev/null || missing+=(curl)  # the README's API example (a test runs it)
+  command -v jq >/dev/null || missing+=(jq)
+  # Browser tests drive Debian's chromium through Playwright (never `playwright install`).
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 

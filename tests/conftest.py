@@ -31,15 +31,38 @@ def broker_clean() -> None:
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
 
 
-@pytest.fixture
-def celery_worker(
-    transactional_db: None, broker_clean: None, artifacts_dir: Path
+@pytest.fixture(scope="session")
+def _session_worker(
+    django_db_setup: None, broker_clean: None, artifacts_dir: Path
 ) -> Iterator["WorkerProcess"]:
-    """A real worker process. Tests using it see only committed data, hence transactional_db."""
+    # One worker for the session: starting one costs seconds (imports, lm-eval, torch), and a
+    # warm worker is how production runs anyway.
     from tests.support.worker import WorkerProcess
 
-    worker = WorkerProcess(artifacts_dir / "worker.log").start()
+    worker = WorkerProcess(artifacts_dir / "worker.log")
     try:
         yield worker
     finally:
         worker.stop()
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None, _session_worker: "WorkerProcess") -> "WorkerProcess":
+    """A real worker process, (re)started if a test killed it. Tests using it see only
+    committed data, hence transactional_db."""
+    if not _session_worker.alive:
+        _session_worker.start()
+    return _session_worker
+
+
+@pytest.fixture(scope="session")
+def demo_assets():  # type: ignore[no-untyped-def]
+    """The demo's two tiny trained models and four suites, in the fast "test" build.
+
+    Cached across sessions under var/ (or PROCURE_TEST_ASSETS_DIR): the first build trains for
+    about a minute.
+    """
+    from evals.demo.build import ensure_demo_assets
+
+    directory = Path(os.environ.get("PROCURE_TEST_ASSETS_DIR", ROOT / "var" / "test-assets"))
+    return ensure_demo_assets(directory, profile="test")

@@ -1,7 +1,7 @@
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
-from .models import Membership, Organization
+from .models import ApiToken, Membership, Organization
 
 
 def organization_list_for_user(*, user: User) -> QuerySet[Organization]:
@@ -17,3 +17,15 @@ def membership_get(*, user: User, organization: Organization) -> Membership:
 
 def membership_list(*, organization: Organization) -> QuerySet[Membership]:
     return Membership.objects.filter(organization=organization).select_related("user")
+
+
+def token_list(*, user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user)
+
+
+def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("organization__name")
+    )

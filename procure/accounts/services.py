@@ -1,8 +1,12 @@
+import hashlib
+import secrets
+from dataclasses import dataclass
+
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.text import slugify
 
-from .models import Membership, Organization, Role
+from .models import ApiToken, Membership, Organization, Role
 
 
 @transaction.atomic
@@ -26,3 +30,71 @@ def member_add(
         user=user, organization=organization, defaults={"role": Role(role)}
     )
     return user
+
+
+# A recognisable prefix lets secret scanners spot leaked keys; 32 random bytes make it unguessable.
+TOKEN_PREFIX = "prc_"  # noqa: S105  (a public marker, not a secret)
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: ApiToken
+    key: str  # shown once, never stored
+
+
+def token_hash(key: str) -> str:
+    # A fast hash is enough: the key is 256 random bits, not a password to brute-force.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(*, user: User, name: str) -> NewToken:
+    """A new API key for the user; the plain key is returned here and never again."""
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=name.strip(), prefix=key[:12], key_hash=token_hash(key))
+    token.full_clean()
+    token.save()
+    return NewToken(token=token, key=key)
+
+
+@transaction.atomic
+def token_revoke(*, user: User, token_id: int) -> None:
+    """Delete one of the user's own tokens; ApiToken.DoesNotExist for anyone else's."""
+    ApiToken.objects.get(user=user, pk=token_id).delete()
+
+
+class LastAdmin(Exception):
+    """An organisation must keep at least one admin, or nobody could manage it any more."""
+
+
+@transaction.atomic
+def membership_set_role(*, organization: Organization, membership_id: int, role: str) -> Membership:
+    """Change a member's role; refused (LastAdmin) when it would leave no admin."""
+    membership = Membership.objects.select_for_update().get(
+        organization=organization, pk=membership_id
+    )
+    if membership.role == Role.ADMIN and role != Role.ADMIN:
+        _keep_an_admin(organization, membership)
+    membership.role = Role(role)
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, organization: Organization, membership_id: int) -> None:
+    """Take a member out of the organisation; refused (LastAdmin) for its last admin."""
+    membership = Membership.objects.select_for_update().get(
+        organization=organization, pk=membership_id
+    )
+    if membership.role == Role.ADMIN:
+        _keep_an_admin(organization, membership)
+    membership.delete()
+
+
+def _keep_an_admin(organization: Organization, leaving: Membership) -> None:
+    # Lock every admin row: two admins demoting each other at once must not both succeed.
+    admins = Membership.objects.select_for_update().filter(
+        organization=organization, role=Role.ADMIN
+    )
+    if not admins.exclude(pk=leaving.pk).exists():
+        raise LastAdmin(f"{organization.name} needs at least one admin.")

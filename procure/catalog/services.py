@@ -2,15 +2,18 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from evals.backends import parse_options
+from evals.spec import EvalError, ModelSpec
 from procure.accounts.models import Organization
 from procure.core.validation import ImportProblem, clean_problems
 
 from .models import CandidateModel, DeploymentOption, EvaluationAccess
-from .selectors import candidate_get
+from .selectors import candidate_get, deployment_option_list
 
 CANDIDATE_FIELDS = (
     "name",
@@ -48,6 +51,8 @@ class ImportResult:
 
 
 def _pick(data: Mapping[str, Any], fields: Sequence[str], place: str) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ImportProblem([f"{place}: expected an object"])
     unknown = sorted(set(data) - set(fields) - {"deployment_options", "evaluation_access"})
     if unknown:
         raise ImportProblem([f"{place}: unknown field(s) {', '.join(unknown)}"])
@@ -60,23 +65,25 @@ def candidate_update(
 ) -> CandidateModel:
     """Change a candidate's own fields. DoesNotExist if it is not this organisation's."""
     candidate = candidate_get(organization=organization, candidate_id=candidate_id)
-    for key, value in _pick(fields, CANDIDATE_FIELDS, "candidate").items():
-        setattr(candidate, key, value)
-    candidate.full_clean()
-    candidate.save()
-    return candidate
+    return _save_fields(candidate, fields, CANDIDATE_FIELDS)
 
 
 @transaction.atomic
 def catalog_import(
-    *, organization: Organization, data: Mapping[str, Any], secrets: Mapping[str, str] | None = None
+    *,
+    organization: Organization,
+    data: Mapping[str, Any],
+    secrets: Mapping[str, str] | None = None,
+    can_manage_secrets: bool = True,
 ) -> ImportResult:
     """Create or update candidates (matched by name) with their options and evaluation access.
 
     All or nothing: the first invalid entry rolls back the whole import, and the error lists
     every problem found with its place (``candidates[2].deployment_options[0].hourly_rate``).
     Deployment options of an imported candidate are replaced by the imported ones. Secrets
-    never travel in the catalog file; `secrets` maps a candidate name to its API key.
+    never travel in the catalog file; `secrets` maps a candidate name to its API key. Without
+    `can_manage_secrets`, an evaluation access that holds a secret cannot be changed (see
+    `evaluation_access_set`).
     """
     entries = data.get("candidates")
     if not isinstance(entries, list):
@@ -88,7 +95,9 @@ def catalog_import(
         try:
             if not isinstance(entry, Mapping) or not entry.get("name"):
                 raise ImportProblem([f"{place}: expected an object with a name"])
-            was_created = _import_candidate(organization, entry, place, secrets or {})
+            was_created = _import_candidate(
+                organization, entry, place, secrets or {}, can_manage_secrets
+            )
         except ImportProblem as exc:
             problems.extend(exc.problems)
             continue
@@ -100,7 +109,11 @@ def catalog_import(
 
 
 def _import_candidate(
-    organization: Organization, entry: Mapping[str, Any], place: str, secrets: Mapping[str, str]
+    organization: Organization,
+    entry: Mapping[str, Any],
+    place: str,
+    secrets: Mapping[str, str],
+    can_manage_secrets: bool,
 ) -> bool:
     fields = _pick(entry, CANDIDATE_FIELDS, place)
     candidate = CandidateModel.objects.filter(
@@ -113,7 +126,10 @@ def _import_candidate(
         setattr(candidate, key, value)
     _save_valid(candidate, place)
     candidate.deployment_options.all().delete()
-    for opt_index, option_data in enumerate(entry.get("deployment_options") or []):
+    options = entry.get("deployment_options") or []
+    if not isinstance(options, list):
+        raise ImportProblem([f"{place}.deployment_options: expected a list"])
+    for opt_index, option_data in enumerate(options):
         opt_place = f"{place}.deployment_options[{opt_index}]"
         option = DeploymentOption(
             candidate=candidate, **_pick(option_data, OPTION_FIELDS, opt_place)
@@ -125,6 +141,8 @@ def _import_candidate(
         access = EvaluationAccess.objects.filter(candidate=candidate).first() or EvaluationAccess(
             candidate=candidate
         )
+        if access.has_secret and not can_manage_secrets:
+            raise ImportProblem([f"{access_place}: {SecretNeedsAdmin.message}"])
         for key, value in _pick(access_data, ACCESS_FIELDS, access_place).items():
             setattr(access, key, value)
         if candidate.name in secrets:
@@ -138,3 +156,160 @@ def _save_valid(instance: CandidateModel | DeploymentOption | EvaluationAccess, 
     if problems:
         raise ImportProblem(problems)
     instance.save()
+
+
+M = TypeVar("M", CandidateModel, DeploymentOption)
+
+
+def _save_fields(instance: M, fields: Mapping[str, Any], allowed: Sequence[str]) -> M:
+    """Set the allowed fields, validate the whole row (ValidationError by field), save."""
+    for key, value in _pick(fields, allowed, type(instance).__name__).items():
+        setattr(instance, key, value)
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+class CandidateInUse(Exception):
+    """The candidate is being evaluated; deleting it would pull runs from under the workers."""
+
+
+class SecretNeedsAdmin(PermissionError):
+    """Only admins may set, clear or retarget a stored secret."""
+
+    message = "Only an admin may set a secret or change an evaluation access that holds one."
+
+
+@transaction.atomic
+def candidate_create(*, organization: Organization, **fields: Any) -> CandidateModel:
+    """A new candidate from its own fields. ValidationError names each bad field."""
+    return _save_fields(CandidateModel(organization=organization), fields, CANDIDATE_FIELDS)
+
+
+@transaction.atomic
+def candidate_delete(*, organization: Organization, candidate_id: int) -> None:
+    """Delete a candidate with its options, access and past runs; refused while it is evaluated."""
+    from procure.runs.models import EvaluationRun, RunStatus  # runs depend on the catalog
+
+    candidate = candidate_get(organization=organization, candidate_id=candidate_id)
+    busy = EvaluationRun.objects.filter(
+        candidate=candidate, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
+    )
+    if busy.exists():
+        raise CandidateInUse(
+            f"{candidate.name} is being evaluated; cancel its campaigns before deleting it."
+        )
+    candidate.delete()
+
+
+@transaction.atomic
+def deployment_option_create(
+    *, organization: Organization, candidate_id: int, **fields: Any
+) -> DeploymentOption:
+    candidate = candidate_get(organization=organization, candidate_id=candidate_id)
+    return _save_fields(DeploymentOption(candidate=candidate), fields, OPTION_FIELDS)
+
+
+@transaction.atomic
+def deployment_option_update(
+    *, organization: Organization, candidate_id: int, option_id: int, **fields: Any
+) -> DeploymentOption:
+    option = deployment_option_list(organization=organization, candidate_id=candidate_id).get(
+        pk=option_id
+    )
+    return _save_fields(option, fields, OPTION_FIELDS)
+
+
+@transaction.atomic
+def deployment_option_delete(
+    *, organization: Organization, candidate_id: int, option_id: int
+) -> None:
+    deployment_option_list(organization=organization, candidate_id=candidate_id).get(
+        pk=option_id
+    ).delete()
+
+
+@transaction.atomic
+def evaluation_access_set(
+    *,
+    organization: Organization,
+    candidate_id: int,
+    backend: str,
+    identity: str,
+    revision: str = "",
+    options: Mapping[str, Any] | None = None,
+    secret: str | None = None,
+    can_manage_secrets: bool,
+) -> EvaluationAccess:
+    """Create or replace how workers reach the candidate.
+
+    `secret=None` keeps the stored secret, `""` clears it. Setting or clearing a secret needs
+    `can_manage_secrets` (an admin), and so does changing an access that holds one: pointing
+    its endpoint elsewhere would send the stored key to the new address.
+    """
+    candidate = candidate_get(organization=organization, candidate_id=candidate_id)
+    access = EvaluationAccess.objects.select_for_update().filter(
+        candidate=candidate
+    ).first() or EvaluationAccess(candidate=candidate)
+    if not can_manage_secrets and (secret is not None or access.has_secret):
+        raise SecretNeedsAdmin(SecretNeedsAdmin.message)
+    access.backend = backend
+    access.identity = identity
+    access.revision = revision
+    access.options = dict(options or {})
+    if secret is not None:
+        access.set_secret(secret)
+    access.full_clean()
+    _check_options(access)
+    access.save()
+    return access
+
+
+def _check_options(access: EvaluationAccess) -> None:
+    """Unknown or malformed backend options fail here, not in a worker hours later."""
+    spec = ModelSpec(
+        backend=access.backend,  # type: ignore[arg-type]  # full_clean checked the choice
+        identity=access.identity,
+        revision=access.revision,
+        options={str(key): str(value) for key, value in access.options.items()},
+    )
+    try:
+        parse_options(spec)
+    except EvalError as exc:
+        raise ValidationError({"options": [str(exc)]}) from exc
+
+
+@transaction.atomic
+def candidate_save(
+    *,
+    organization: Organization,
+    candidate_id: int | None,
+    fields: Mapping[str, Any],
+    options: Sequence[Mapping[str, Any]] = (),
+    removed_option_ids: Sequence[int] = (),
+) -> CandidateModel:
+    """Create or update a candidate together with its deployment options, all or nothing.
+
+    An option with an "id" updates that option of this candidate; one without creates a new
+    option. ValidationError (by field) or DoesNotExist roll everything back.
+    """
+    if candidate_id is None:
+        candidate = candidate_create(organization=organization, **fields)
+    else:
+        candidate = candidate_update(organization=organization, candidate_id=candidate_id, **fields)
+    for option_id in removed_option_ids:
+        deployment_option_delete(
+            organization=organization, candidate_id=candidate.pk, option_id=option_id
+        )
+    for option in options:
+        values = {key: value for key, value in option.items() if key != "id"}
+        if option.get("id"):
+            deployment_option_update(
+                organization=organization,
+                candidate_id=candidate.pk,
+                option_id=option["id"],
+                **values,
+            )
+        else:
+            deployment_option_create(organization=organization, candidate_id=candidate.pk, **values)
+    return candidate

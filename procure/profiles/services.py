@@ -81,7 +81,10 @@ def _suite_rows(
 ) -> list[tuple[Suite, float]] | None:
     if entries is None:
         return None
-    rows = []
+    if not isinstance(entries, list):
+        problems.append("profile.suites: expected a list")
+        return None
+    rows: list[tuple[Suite, float]] = []
     for index, entry in enumerate(entries):
         place = f"profile.suites[{index}]"
         ref = entry.get("suite") if isinstance(entry, Mapping) else None
@@ -89,6 +92,9 @@ def _suite_rows(
         suite = Suite.objects.filter(organization=organization, **lookup).first()
         if suite is None:
             problems.append(f"{place}.suite: no suite {ref!r} in this organisation")
+            continue
+        if any(seen.pk == suite.pk for seen, _ in rows):
+            problems.append(f"{place}.suite: '{suite.name}' is listed twice")
             continue
         try:
             weight = float(entry.get("weight", 1.0))
@@ -100,3 +106,18 @@ def _suite_rows(
             continue
         rows.append((suite, weight))
     return rows
+
+
+class ProfileInUse(Exception):
+    """A running campaign evaluates this profile; deleting it would delete the campaign."""
+
+
+@transaction.atomic
+def profile_delete(*, organization: Organization, profile_id: int) -> None:
+    """Delete a profile with its past campaigns (reports keep their frozen copies)."""
+    from procure.runs.models import CampaignStatus  # runs depend on profiles
+
+    profile = profile_get(organization=organization, profile_id=profile_id)
+    if profile.campaigns.filter(status=CampaignStatus.RUNNING).exists():
+        raise ProfileInUse(f"A campaign for '{profile.name}' is running; cancel it first.")
+    profile.delete()

@@ -4,9 +4,11 @@ Development defaults live here so that `make demo` works on a fresh machine; pro
 removes every default that would be unsafe in production.
 """
 
+import os
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -31,7 +33,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "django_filters",
     "django_celery_beat",
@@ -131,10 +132,34 @@ CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
+# --- Evaluation runs --------------------------------------------------------------------------
+# A running run stamps its row every RUN_HEARTBEAT_SECONDS; one silent for
+# RUN_STALE_AFTER_SECONDS has lost its worker and is taken over. A queued run whose message was
+# sent RUN_REQUEUE_AFTER_SECONDS ago without being claimed is sent again (lost messages).
+RUN_HEARTBEAT_SECONDS = env.int("RUN_HEARTBEAT_SECONDS", default=10)
+RUN_STALE_AFTER_SECONDS = env.int("RUN_STALE_AFTER_SECONDS", default=90)
+RUN_REQUEUE_AFTER_SECONDS = env.int("RUN_REQUEUE_AFTER_SECONDS", default=900)
+RUN_MAX_ATTEMPTS = env.int("RUN_MAX_ATTEMPTS", default=5)
+RUN_RETRY_BACKOFF_SECONDS = env.int("RUN_RETRY_BACKOFF_SECONDS", default=20)
+RUN_BATCH_SIZE = env.int("RUN_BATCH_SIZE", default=32)
+if RUN_STALE_AFTER_SECONDS <= 2 * RUN_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "RUN_STALE_AFTER_SECONDS must exceed two heartbeats, or live runs would be taken over."
+    )
+
+# lm-eval and Hugging Face libraries must never reach for the hub: everything is local.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HOME", str(DATA_DIR / "hf"))
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Reproducible PDFs: fontTools stamps embedded font subsets with "now" unless this is set, and a
+# report must render to the same bytes every time.
+os.environ.setdefault("SOURCE_DATE_EPOCH", "1735689600")
+
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "procure.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -144,9 +169,27 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "procure API",
-    "DESCRIPTION": "Evidence-based decision support for buying AI models.",
+    "DESCRIPTION": (
+        "Evidence-based decision support for buying AI models. Authenticate with "
+        "`Authorization: Token <key>` (make keys at /account/tokens/) or a browser session. "
+        'A 400 answers `{"errors": {"<field or body path>": ["message"]}}`; other errors '
+        '`{"detail": "message"}`. Objects of organisations you do not belong to are 404.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The API's conventions (procure/api/schema.py): separate request and response components,
+    # ids in paths as bounded integers, every operation's error responses documented.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}},
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "procure.runs.models.RunStatus",
+        "CampaignStatusEnum": "procure.runs.models.CampaignStatus",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "procure.api.schema.document_errors",
+    ],
 }
 
 LOGGING = {
@@ -155,4 +198,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # PDF rendering logs every font subsetting step at INFO.
+    "loggers": {name: {"level": "WARNING"} for name in ("fontTools", "matplotlib")}
+    | {
+        # WeasyPrint warns about every SVG presentation attribute of inline charts (it draws
+        # them correctly all the same).
+        "weasyprint": {"level": "ERROR"}
+    },
 }

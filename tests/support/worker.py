@@ -84,6 +84,10 @@ class WorkerProcess:
         self.wait_ready(timeout)
         return self
 
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

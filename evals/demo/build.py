@@ -1,0 +1,256 @@
+"""Build (or find cached) the demo's two tiny models and four suites in a data directory.
+
+    python -m evals.demo.build --data-dir var/demo --profile demo
+
+The legal SPECIALIST trains on licence text only; the GENERALIST on Python source with a
+smaller share of the same licence text. Suites come from held-out files. A build lands in
+`<data_dir>/demo-<profile>-<key>/`, where the key hashes the profile's settings, the source of
+this package and the library versions; `assets.json` is written last and a directory without
+it is never used, so a second call only reads that file.
+
+The key does not hash the corpus files themselves (reading them takes seconds, and the point
+of the cache is to be instant): after installing other packages, delete the directory to
+rebuild from the new text. `manifest.json` records exactly which files were used. Older builds
+are never deleted here: a catalog may still name their checkpoints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, get_args
+
+from evals.demo import corpora, suites
+from evals.demo.models import TinyModelRecipe, build_from_recipe, library_versions, recipe_hash
+
+Profile = Literal["demo", "test"]
+ASSETS_FILE = "assets.json"
+
+
+@dataclass(frozen=True)
+class ProfileSettings:
+    """What a profile builds: both models share `model` (its `max_steps` sets training time)."""
+
+    model: TinyModelRecipe
+    legal_share: float = 0.1  # share of licence text in the generalist's corpus
+    legal_cloze_items: int = 500
+    legal_phrase_items: int = 150
+    legal_generation_items: int = 40
+    code_cloze_items: int = 300
+    seed: int = 0  # for drawing suite items; the models' seed is in `model`
+
+
+# "demo": about two minutes of training per model on two idle cores. "test": a smaller
+# vocabulary and context with a higher learning rate and one thread (tests share the machine
+# with workers), about 10 s per model, which still makes both directions clearly significant
+# (tests/evals/test_demo_build.py measures it).
+PROFILES: dict[Profile, ProfileSettings] = {
+    "demo": ProfileSettings(model=TinyModelRecipe(max_steps=700)),
+    "test": ProfileSettings(
+        model=TinyModelRecipe(max_steps=100, vocab_size=2048, context=64, lr=6e-3, threads=1)
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DemoSuite:
+    """A generated suite. `source_dir` is the upload form (relative data path, for our
+    validator); `run_dir` holds only the task YAML, naming the data by absolute path, for
+    `TaskManager(include_path=run_dir, include_defaults=False)`."""
+
+    name: str
+    task: str
+    output_type: str
+    n_items: int
+    source_dir: Path
+    run_dir: Path
+
+
+@dataclass(frozen=True)
+class DemoAssets:
+    directory: Path
+    profile: Profile
+    specialist: Path  # trained on legal text only
+    generalist: Path  # trained on code with a little legal text
+    legal_cloze: DemoSuite
+    legal_phrase: DemoSuite
+    legal_generation: DemoSuite
+    code_cloze: DemoSuite
+
+    @property
+    def suites(self) -> tuple[DemoSuite, ...]:
+        return (self.legal_cloze, self.legal_phrase, self.legal_generation, self.code_cloze)
+
+
+def ensure_demo_assets(
+    data_dir: Path, *, profile: Profile, max_steps: int | None = None
+) -> DemoAssets:
+    """Return the demo assets for `profile`, building them first unless already cached.
+
+    `max_steps` overrides the profile's training steps of each model. Concurrent callers may
+    both build; the first rename wins and the other's copy is discarded.
+    """
+    settings = PROFILES[profile]
+    if max_steps is not None:
+        model = dataclasses.replace(settings.model, max_steps=max_steps)
+        settings = dataclasses.replace(settings, model=model)
+    final = Path(data_dir).resolve() / f"demo-{profile}-{_settings_key(settings)[:16]}"
+    if (final / ASSETS_FILE).is_file():
+        return _load(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    try:
+        _build(tmp, final, profile, settings)
+        try:
+            os.rename(tmp, final)  # atomic: `final` only ever exists complete
+        except OSError:
+            if not (final / ASSETS_FILE).is_file():
+                raise
+            shutil.rmtree(tmp)  # a concurrent build finished first; use that one
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return _load(final)
+
+
+def _settings_key(settings: ProfileSettings) -> str:
+    # The source of this package is part of the key: any change to how corpora, models or
+    # suites are made gives a new build instead of a stale one.
+    package = Path(__file__).parent
+    payload = {
+        "sources": {
+            name: hashlib.sha256((package / name).read_bytes()).hexdigest()
+            for name in ("build.py", "corpora.py", "models.py", "suites.py")
+        },
+        "settings": dataclasses.asdict(settings),
+        "python": platform.python_version(),  # the stdlib, hence the code corpus
+        "versions": library_versions(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _build(tmp: Path, final: Path, profile: Profile, settings: ProfileSettings) -> None:
+    """Write everything into `tmp`; absolute paths inside name `final`, where it will live."""
+    seconds: dict[str, float] = {}
+    cpu_began = time.process_time()
+    with _timed(seconds, "corpora"):
+        legal = corpora.legal_corpus()
+        code = corpora.code_corpus()
+        general = corpora.general_training_text(code, legal, legal_share=settings.legal_share)
+    training_texts = {"specialist": legal.train_text, "generalist": general}
+    for name, text in training_texts.items():
+        with _timed(seconds, name):
+            build_from_recipe(tmp / "models" / name, text, settings.model)
+    with _timed(seconds, "suites"):
+        generated = _generate_suites(legal, code, settings)
+    for suite in generated:
+        suites.write_suite(suite, tmp / "suites" / suite.name)
+        data_file = final / "suites" / suite.name / suite.data_file
+        suites.write_task_yaml(suite, tmp / "run" / suite.name, data_file=str(data_file))
+    seconds["total"] = round(sum(seconds.values()), 2)
+    # Wall time depends on what else runs on the machine; CPU time much less so.
+    seconds["cpu"] = round(time.process_time() - cpu_began, 2)
+
+    manifest = {
+        "profile": profile,
+        "settings": dataclasses.asdict(settings),
+        "recipe_hashes": {
+            name: recipe_hash(text, settings.model) for name, text in training_texts.items()
+        },
+        "corpora": {"legal": legal.manifest(), "code": code.manifest()},
+        "seconds": seconds,
+    }
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    entries = [
+        {"name": s.name, "task": s.task, "output_type": s.config["output_type"], "n": len(s.rows)}
+        for s in generated
+    ]
+    assets = {"profile": profile, "suites": entries, "seconds": seconds}
+    (tmp / ASSETS_FILE).write_text(json.dumps(assets, indent=2, sort_keys=True))
+
+
+def _generate_suites(
+    legal: corpora.Corpus, code: corpora.Corpus, settings: ProfileSettings
+) -> list[suites.GeneratedSuite]:
+    held_out, train, seed = legal.held_out, legal.train_text, settings.seed
+    return [
+        suites.legal_cloze_suite(held_out, train, n_items=settings.legal_cloze_items, seed=seed),
+        suites.legal_phrase_suite(held_out, train, n_items=settings.legal_phrase_items, seed=seed),
+        suites.legal_generation_suite(
+            held_out, train, n_items=settings.legal_generation_items, seed=seed
+        ),
+        suites.code_cloze_suite(
+            code.held_out, code.train_text, n_items=settings.code_cloze_items, seed=seed
+        ),
+    ]
+
+
+@contextlib.contextmanager
+def _timed(seconds: dict[str, float], label: str) -> Iterator[None]:
+    began = time.monotonic()
+    yield
+    seconds[label] = round(time.monotonic() - began, 2)
+
+
+def _load(directory: Path) -> DemoAssets:
+    assets = json.loads((directory / ASSETS_FILE).read_text())
+    by_name = {
+        entry["name"]: DemoSuite(
+            name=entry["name"],
+            task=entry["task"],
+            output_type=entry["output_type"],
+            n_items=entry["n"],
+            source_dir=directory / "suites" / entry["name"],
+            run_dir=directory / "run" / entry["name"],
+        )
+        for entry in assets["suites"]
+    }
+    return DemoAssets(
+        directory=directory,
+        profile=assets["profile"],
+        specialist=directory / "models" / "specialist",
+        generalist=directory / "models" / "generalist",
+        legal_cloze=by_name["legal_cloze"],
+        legal_phrase=by_name["legal_phrase"],
+        legal_generation=by_name["legal_generation"],
+        code_cloze=by_name["code_cloze"],
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: build the assets of one profile and print where they are."""
+    parser = argparse.ArgumentParser(prog="python -m evals.demo.build", description=__doc__)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--profile", choices=get_args(Profile), default="demo")
+    parser.add_argument("--max-steps", type=int, default=None, help="training steps per model")
+    args = parser.parse_args(argv)
+    # Nothing here needs the network; make sure no library tries.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    assets = ensure_demo_assets(args.data_dir, profile=args.profile, max_steps=args.max_steps)
+    seconds = json.loads((assets.directory / ASSETS_FILE).read_text())["seconds"]
+    print(f"demo assets ({assets.profile}): {assets.directory}")
+    print(f"  specialist model: {assets.specialist}")
+    print(f"  generalist model: {assets.generalist}")
+    for suite in assets.suites:
+        print(f"  suite {suite.task}: {suite.n_items} items, {suite.output_type}")
+        print(f"    upload form: {suite.source_dir}")
+        print(f"    lm-eval include_path: {suite.run_dir}")
+    print(f"  built in {seconds['total']} s of wall time ({seconds})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""Validating a whole upload: files, YAML, names, data and templates, every problem located."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from evals.spec import SuiteTask
+from evals.suites import limits
+from evals.suites.builtin_names import builtin_task_names
+from evals.suites.checks import Reader
+from evals.suites.data import DataFile, read_data
+from evals.suites.files import DATA_SUFFIXES, YAML_SUFFIXES, check_files, is_ignored
+from evals.suites.prompts import TEMPLATE_KEYS, ItemError, TaskPrompts, build_item
+from evals.suites.report import Problem, SuiteReport, content_hash
+from evals.suites.schema import GROUP, check_task
+from evals.suites.templates import template_problems
+from evals.suites.yaml_source import Path, load_yaml
+
+Rows = tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class CheckedTask:
+    """A task that passed every check: its cleaned configuration and the rows it reads."""
+
+    config: Mapping[str, Any]
+    fields: tuple[str, ...]
+    rows: Mapping[str, Rows]  # split -> rows, in data_files order
+
+    @property
+    def name(self) -> str:
+        return str(self.config["task"])
+
+    @property
+    def eval_rows(self) -> Rows:
+        """The rows lm-eval evaluates: the test split, else the validation split."""
+        return self.rows[self.config.get("test_split") or self.config["validation_split"]]
+
+    def summary(self) -> SuiteTask:
+        return SuiteTask(
+            name=self.name,
+            output_type=self.config["output_type"],
+            n_docs=len(self.eval_rows),
+            primary_metric=self.config["metric_list"][0]["metric"],
+        )
+
+
+@dataclass(frozen=True)
+class CheckedSuite:
+    """What validation learnt; `tasks` and `groups` are meaningful only when `report.ok`."""
+
+    report: SuiteReport
+    files: Mapping[str, bytes]
+    tasks: tuple[CheckedTask, ...] = ()
+    groups: tuple[Mapping[str, Any], ...] = ()
+
+
+def validate_suite(files: Mapping[str, bytes]) -> SuiteReport:
+    """Check an upload against the accepted subset of lm-eval YAML (docs/suites.md).
+
+    Never raises for bad input: every problem comes back in the report, located by file,
+    line and key. Nothing in the upload is executed, imported, or read from outside it.
+    """
+    return check_suite(files).report
+
+
+def check_suite(files: Mapping[str, bytes]) -> CheckedSuite:
+    """`validate_suite`, keeping the cleaned configurations for materialising and previewing."""
+    files = {name: data for name, data in files.items() if not is_ignored(name)}
+    digest = content_hash(files)
+    problems = check_files(files)
+    if problems:
+        return CheckedSuite(SuiteReport(tuple(problems), (), (), digest), files)
+    run = _Run(files)
+    run.check()
+    if run.problems:
+        return CheckedSuite(SuiteReport(tuple(run.problems), (), (), digest), files)
+    tasks = tuple(sorted(run.tasks, key=lambda task: task.name))
+    groups = tuple(sorted(run.groups, key=lambda group: str(group["group"])))
+    report = SuiteReport(
+        problems=(),
+        tasks=tuple(task.summary() for task in tasks),
+        groups=tuple(str(group["group"]) for group in groups),
+        content_hash=digest,
+    )
+    return CheckedSuite(report, files, tasks, groups)
+
+
+class _Run:
+    def __init__(self, files: Mapping[str, bytes]) -> None:
+        self.files = files
+        self.problems: list[Problem] = []
+        self.tasks: list[CheckedTask] = []
+        self.groups: list[dict[str, Any]] = []
+        self.data: dict[str, DataFile | None] = {}
+        # Each task, group and tag name defined so far, with its kind.
+        self.names: dict[str, str] = {}
+
+    def check(self) -> None:
+        sources = [name for name in sorted(self.files) if name.lower().endswith(YAML_SUFFIXES)]
+        if not sources:
+            self.problems.append(Problem("", None, "", "the upload holds no YAML task file"))
+        groups: list[tuple[Reader, dict[str, Any]]] = []
+        for name in sources:
+            source, problems = load_yaml(name, self.files[name].decode("utf-8"))
+            self.problems += problems
+            if source is None:
+                continue
+            reader = Reader(source)
+            # lm-eval's own rule (lm_eval.tasks._index): a `group` key makes a group file.
+            if "group" in source.data:
+                group = GROUP(reader, source.data, ())
+                self.claim(reader, ("group",), group.get("group"), "group")
+                groups.append((reader, group))
+                continue
+            if "task" in source.data:
+                self.task(reader)
+            else:
+                reader.report((), "a suite YAML file needs a 'task' key (or 'group' for a group)")
+            self.problems += reader.problems
+        by_name = {str(group.get("group")): group for _, group in groups}
+        for reader, group in groups:
+            self.group(reader, group, by_name)
+            self.problems += reader.problems
+        if len(self.names) > limits.MAX_TASKS:
+            message = f"a suite may define at most {limits.MAX_TASKS} tasks, groups and tags"
+            self.problems.append(Problem("", None, "", message))
+        if not self.problems:
+            self.report_unused_data_files()
+
+    def claim(self, reader: Reader, path: Path, name: Any, kind: str) -> None:
+        """Register a task, group or tag name; report clashes with built-ins and each other."""
+        if not isinstance(name, str):
+            return
+        if name.casefold() in builtin_task_names():
+            message = f"'{name}' is a built-in lm-eval task, group or tag; choose another name"
+            reader.report(path, message)
+        elif name in self.names and not (kind == self.names[name] == "tag"):
+            reader.report(path, f"the name '{name}' is defined twice in this upload")
+        else:
+            self.names[name] = kind
+
+    def task(self, reader: Reader) -> None:
+        config = check_task(reader, self.files)
+        self.claim(reader, ("task",), config.get("task"), "task")
+        tags = config.get("tag")
+        if isinstance(tags, str):
+            self.claim(reader, ("tag",), tags, "tag")
+        for index, tag in enumerate(tags if isinstance(tags, list) else []):
+            self.claim(reader, ("tag", index), tag, "tag")
+        if reader.problems:
+            return
+        splits: Mapping[str, list[str]] = config["dataset_kwargs"]["data_files"]
+        parsed = {
+            split: [self.data_file(name) for name in names] for split, names in splits.items()
+        }
+        data_files = [data for files in parsed.values() for data in files]
+        if not all(data_files):
+            return  # the data files' own problems are reported
+        if len({frozenset(data.fields) for data in data_files if data}) != 1:
+            message = "every data file of a task must have the same fields"
+            return reader.report(("dataset_kwargs", "data_files"), message)
+        fields = data_files[0].fields if data_files[0] else ()
+        if self.templates_pass(reader, config, fields):
+            self.render_every_row(reader, config, fields, splits)
+        if not reader.problems:
+            rows = {split: _rows(files) for split, files in parsed.items()}
+            self.tasks.append(CheckedTask(config, fields, rows))
+
+    def data_file(self, name: str) -> DataFile | None:
+        if name not in self.data:
+            self.data[name], problems = read_data(name, self.files[name])
+            self.problems += problems
+        return self.data[name]
+
+    def templates_pass(
+        self, reader: Reader, config: Mapping[str, Any], fields: tuple[str, ...]
+    ) -> bool:
+        for key in TEMPLATE_KEYS:
+            value = config.get(key)
+            if isinstance(value, str) and value not in fields:
+                for message in template_problems(value, fields):
+                    reader.report((key,), message)
+        return not reader.problems
+
+    def render_every_row(
+        self,
+        reader: Reader,
+        config: Mapping[str, Any],
+        fields: tuple[str, ...],
+        splits: Mapping[str, list[str]],
+    ) -> None:
+        """Build every item in the sandbox, as lm-eval will at run time (few-shot rows too).
+
+        One problem per configuration key: the first failing row, and how many fail.
+        """
+        prompts = TaskPrompts(config, fields)
+        first: dict[str, str] = {}
+        counts: Counter[str] = Counter()
+        for name in sorted({name for names in splits.values() for name in names}):
+            data = self.data[name]
+            assert data is not None  # parsed by the caller
+            for index, row in enumerate(data.rows):
+                try:
+                    build_item(prompts, config["output_type"], row)
+                except ItemError as error:
+                    line = f", line {data.lines[index]}" if data.lines[index] else ""
+                    first.setdefault(error.key, f"row {index} of {name}{line}: {error}")
+                    counts[error.key] += 1
+        for key, message in first.items():
+            more = f" ({counts[key] - 1} more rows fail the same way)" if counts[key] > 1 else ""
+            reader.report((key,) if key in config else (), f"fails on {message}{more}")
+
+    def group(
+        self, reader: Reader, group: dict[str, Any], groups: Mapping[str, Mapping[str, Any]]
+    ) -> None:
+        members = [member for member in group.get("task") or [] if member is not None]
+        for index, member in enumerate(members):
+            if member not in self.names:
+                message = f"'{member}' is not a task, group or tag of this upload"
+                reader.report(("task", index), message)
+        if _contains(groups, str(group.get("group")), str(group.get("group")), set()):
+            reader.report(("task",), "the group contains itself (through its members)")
+        computed = {
+            task.name: {m["metric"] for m in task.config["metric_list"]} for task in self.tasks
+        }
+        for index, entry in enumerate(group.get("aggregate_metric_list") or []):
+            metric = (entry or {}).get("metric")
+            lacking = [m for m in members if metric and metric not in computed.get(m, {metric})]
+            if lacking:
+                message = f"the tasks {', '.join(lacking)} do not compute '{metric}'"
+                reader.report(("aggregate_metric_list", index, "metric"), message)
+        if not reader.problems:
+            self.groups.append(group)
+
+    def report_unused_data_files(self) -> None:
+        used = {name for task in self.tasks for rows in _data_names(task) for name in rows}
+        for name in sorted(self.files):
+            if name.lower().endswith(DATA_SUFFIXES) and name not in used:
+                message = "no task reads this file; remove it or list it in data_files"
+                self.problems.append(Problem(name, None, "", message))
+
+
+def _rows(files: list[DataFile | None]) -> Rows:
+    return tuple(row for data in files if data for row in data.rows)
+
+
+def _data_names(task: CheckedTask) -> list[list[str]]:
+    return list(task.config["dataset_kwargs"]["data_files"].values())
+
+
+def _contains(
+    groups: Mapping[str, Mapping[str, Any]], group: str, target: str, seen: set[str]
+) -> bool:
+    """Whether `group` lists `target`, directly or through member groups."""
+    for member in groups.get(group, {}).get("task") or []:
+        if member == target:
+            return True
+        if member in groups and member not in seen:
+            seen.add(member)
+            if _contains(groups, member, target, seen):
+                return True
+    return False

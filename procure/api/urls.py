@@ -1,0 +1,93 @@
+"""/api/: the OpenAPI schema and its documentation pages, and version 1 of the API."""
+
+from django.urls import URLPattern, URLResolver, include, path, re_path, register_converter
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from . import (
+    campaigns,
+    candidates,
+    catalog_import,
+    deployment_options,
+    evaluation_access,
+    organizations,
+    profiles,
+    reports,
+    runs,
+    suites,
+    tokens,
+)
+from .errors import not_found
+from .permissions import route
+from .schema import IdConverter
+
+register_converter(IdConverter, "id")
+
+organization_urls: list[URLPattern | URLResolver] = [
+    path("", organizations.OrganizationDetailApi.as_view()),
+    path("candidates/", route(candidates.CandidateListApi, candidates.CandidateCreateApi)),
+    path("candidates/import/", catalog_import.CatalogImportApi.as_view()),
+    path(
+        "candidates/<id:candidate_id>/",
+        route(
+            candidates.CandidateDetailApi,
+            candidates.CandidateUpdateApi,
+            candidates.CandidateDeleteApi,
+        ),
+    ),
+    path(
+        "candidates/<id:candidate_id>/deployment-options/",
+        route(
+            deployment_options.DeploymentOptionListApi,
+            deployment_options.DeploymentOptionCreateApi,
+        ),
+    ),
+    path(
+        "candidates/<id:candidate_id>/deployment-options/<id:option_id>/",
+        route(
+            deployment_options.DeploymentOptionDetailApi,
+            deployment_options.DeploymentOptionUpdateApi,
+            deployment_options.DeploymentOptionDeleteApi,
+        ),
+    ),
+    path(
+        "candidates/<id:candidate_id>/evaluation-access/",
+        route(
+            evaluation_access.EvaluationAccessDetailApi, evaluation_access.EvaluationAccessSetApi
+        ),
+    ),
+    path("suites/", route(suites.SuiteListApi, suites.SuiteUploadApi)),
+    path("suites/validate/", suites.SuiteValidateApi.as_view()),
+    path("suites/<id:suite_id>/", suites.SuiteDetailApi.as_view()),
+    path("suites/<id:suite_id>/versions/", suites.SuiteVersionListApi.as_view()),
+    path("profiles/", route(profiles.ProfileListApi, profiles.ProfileCreateApi)),
+    path(
+        "profiles/<id:profile_id>/",
+        route(profiles.ProfileDetailApi, profiles.ProfileUpdateApi, profiles.ProfileDeleteApi),
+    ),
+    path("campaigns/", route(campaigns.CampaignListApi, campaigns.CampaignLaunchApi)),
+    path("campaigns/estimate/", campaigns.CampaignEstimateApi.as_view()),
+    path("campaigns/<id:campaign_id>/", campaigns.CampaignStatusApi.as_view()),
+    path("campaigns/<id:campaign_id>/cancel/", campaigns.CampaignCancelApi.as_view()),
+    path("runs/", runs.RunListApi.as_view()),
+    path("runs/<id:run_id>/", runs.RunDetailApi.as_view()),
+    path("runs/<id:run_id>/samples/", runs.RunSampleListApi.as_view()),
+    path("runs/<id:run_id>/retry/", runs.RunRetryApi.as_view()),
+    path("reports/", route(reports.ReportListApi, reports.ReportGenerateApi)),
+    path("reports/<id:report_id>/", reports.ReportDetailApi.as_view()),
+    path("reports/<id:report_id>/pdf/", reports.ReportPdfApi.as_view()),
+]
+
+v1_urls: list[URLPattern | URLResolver] = [
+    path("organizations/", organizations.OrganizationListApi.as_view()),
+    path("organizations/<slug:slug>/", include(organization_urls)),
+    path("tokens/", route(tokens.TokenListApi, tokens.TokenCreateApi)),
+    path("tokens/<id:token_id>/", tokens.TokenRevokeApi.as_view()),
+]
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("v1/", include(v1_urls)),
+    re_path(r"", not_found),
+]

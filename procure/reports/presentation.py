@@ -1,0 +1,169 @@
+"""From a report snapshot to what the report shows: rows, sentences and charts.
+
+Everything here reads the snapshot only. Nothing reaches the live tables, so an old report
+renders exactly as it did when it was generated.
+"""
+
+from typing import Any
+
+from .charts import Point, criteria_chart, pareto_chart
+
+RULE_LABELS = {
+    "data_regions": "Data residency",
+    "self_hosting": "Self-hosting required",
+    "latency": "Latency target",
+    "deployment": "No usable deployment",
+    "open_weights": "Open weights required",
+    "licence": "Licence allow-list",
+    "vendor_jurisdiction": "Vendor jurisdiction",
+    "missing_evidence": "Missing evidence",
+    "quality_bar": "Quality bar",
+    "budget": "Budget",
+}
+DECIDED_ON = {
+    "fit_and_weights": "Measured fit, with your weights on cost and sovereignty",
+    "cost_and_sovereignty": "Cost and sovereignty (the difference in fit is not significant)",
+    "dominance": "Dominance: the other kind's best model is no better on fit, cost or sovereignty",
+    "only_one_kind": "Only one kind of model (specialist or general) remained eligible",
+    "no_eligible_candidate": "No candidate passed your rules",
+}
+
+
+def report_context(snapshot: dict[str, Any], content_hash: str, title: str) -> dict[str, Any]:
+    rec = snapshot["recommendation"]
+    facts = {c["id"]: c for c in snapshot["candidates"]}
+    assessments = rec["candidates"]
+    by_id = {a["id"]: a for a in assessments}
+    verdict = rec["verdict"]
+    recommended = by_id.get(verdict["recommended_id"] or "")
+    ranked = [by_id[i] for i in rec["ranking"]]
+    return {
+        "title": title,
+        "generated": snapshot["generated_at"].replace("T", " ")[:16] + " UTC",
+        "hash": content_hash,
+        "snapshot": snapshot,
+        "profile": snapshot["profile"],
+        "verdict": verdict,
+        "decided_on": DECIDED_ON.get(verdict["decided_on"], verdict["decided_on"]),
+        "recommended": recommended,
+        "recommended_facts": facts.get(recommended["id"]) if recommended else None,
+        "how_sure": how_sure(verdict, recommended),
+        "deciding_rules": deciding_rules(assessments),
+        "ranking": [ranking_row(a, facts[a["id"]], by_id) for a in ranked],
+        "excluded": [excluded_row(a) for a in assessments if not a["eligible"]],
+        "suites": suite_rows(assessments),
+        "weights": rec["weight_sensitivity"],
+        "volume": rec["volume_sensitivity"],
+        "names": {a["id"]: a["name"] for a in assessments},
+        "notes": rec["notes"],
+        "runs": snapshot["runs"],
+        "candidates": snapshot["candidates"],
+        "rec": rec,
+        "pareto_svg": pareto_chart(points(assessments, recommended)),
+        "criteria_svg": criteria_chart(
+            [a["name"] for a in ranked],
+            [(a["fit"] or 0.0, a["cost_score"] or 0.0, a["sovereignty"] or 0.0) for a in ranked],
+        )
+        if ranked
+        else "",
+    }
+
+
+def how_sure(verdict: dict[str, Any], recommended: dict[str, Any] | None) -> str:
+    if recommended is None:
+        return "No recommendation: every candidate was excluded."
+    parts = []
+    if recommended.get("p_best") is not None:
+        parts.append(
+            f"{recommended['name']} ranks first in {recommended['p_best']:.0%} of item resamples"
+        )
+    if verdict.get("lift") is not None:
+        lift, low, high = (100 * verdict[k] for k in ("lift", "lift_low", "lift_high"))
+        word = "significant" if verdict["significant"] else "not significant"
+        parts.append(
+            f"specialist minus general: {lift:+.1f} points (95% CI {low:+.1f} to {high:+.1f}, "
+            f"p = {verdict['p_value']:.2g}, {word})"
+        )
+    return "; ".join(parts) + "." if parts else "Only one candidate was eligible."
+
+
+def deciding_rules(assessments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    counts: dict[str, list[str]] = {}
+    for a in assessments:
+        for finding in a["exclusions"]:
+            counts.setdefault(finding["rule"], []).append(a["name"])
+    return [
+        {"rule": RULE_LABELS.get(rule, rule), "excluded": names}
+        for rule, names in sorted(counts.items())
+    ]
+
+
+def ranking_row(
+    a: dict[str, Any], facts: dict[str, Any], by_id: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "rank": a["rank"],
+        "name": a["name"],
+        "kind": "general" if a["specialisation"] == "general" else a["specialisation"],
+        "fit": a["fit"],
+        "fit_low": a["fit_low"],
+        "fit_high": a["fit_high"],
+        "cost": a["monthly_cost"],
+        "option": a["chosen_option"],
+        "sovereignty": a["sovereignty"],
+        "score": a["score"],
+        "p_best": a["p_best"],
+        "flags": [f["message"] for f in a["flags"]],
+        "dominated_by": by_id[a["dominated_by"]]["name"] if a["dominated_by"] else None,
+        "licence": facts["licence"],
+    }
+
+
+def excluded_row(a: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": a["name"],
+        "reasons": [
+            {"rule": RULE_LABELS.get(f["rule"], f["rule"]), "message": f["message"]}
+            for f in a["exclusions"]
+        ],
+    }
+
+
+def suite_rows(assessments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = [
+        {"candidate": a["name"], **fit} for a in assessments for fit in fit_rows(a["suite_fits"])
+    ]
+    return sorted(rows, key=lambda r: (r["suite_id"], -r["fit"]))
+
+
+# The engine stores suite fits by column (see procure.decision.outputs.SuiteFits).
+SUITE_FIT_COLUMNS = {
+    "suite_ids": "suite_id", "metrics": "metric", "weights": "weight", "n": "n", "fit": "fit",
+    "low": "low", "high": "high", "methods": "method",
+}  # fmt: skip
+
+
+def fit_rows(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    names = list(SUITE_FIT_COLUMNS.values())
+    return [
+        dict(zip(names, values, strict=True))
+        for values in zip(*(columns[key] for key in SUITE_FIT_COLUMNS), strict=True)
+    ]
+
+
+def points(assessments: list[dict[str, Any]], recommended: dict[str, Any] | None) -> list[Point]:
+    return [
+        Point(
+            name=a["name"],
+            cost=a["monthly_cost"],
+            fit=a["fit"],
+            low=a["fit_low"] if a["fit_low"] is not None else a["fit"],
+            high=a["fit_high"] if a["fit_high"] is not None else a["fit"],
+            specialist=a["specialisation"] != "general",
+            eligible=a["eligible"],
+            on_frontier=a["on_frontier"],
+            recommended=recommended is not None and a["id"] == recommended["id"],
+        )
+        for a in assessments
+        if a["fit"] is not None and a["monthly_cost"] is not None
+    ]

@@ -1,0 +1,55 @@
+"""Producing reports: the recommendation of a finished campaign, frozen into a snapshot."""
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from procure.accounts.models import Organization
+from procure.decision import Recommendation, recommend
+from procure.runs.models import Campaign, CampaignStatus
+from procure.runs.selectors import campaign_get
+
+from .evidence import candidate_inputs, profile_input
+from .models import ReportSnapshot
+from .snapshot import build_snapshot, content_hash
+
+
+class ReportNotReady(Exception):
+    pass
+
+
+def campaign_recommendation(campaign: Campaign) -> Recommendation:
+    return recommend(profile_input(campaign.profile), candidate_inputs(campaign))
+
+
+@transaction.atomic
+def report_generate(
+    *, organization: Organization, campaign_id: int, user: User | None = None
+) -> ReportSnapshot:
+    """Decide on the campaign's evidence and freeze everything into a new report snapshot.
+
+    Each call makes a new snapshot (regenerating never edits an old one). Campaigns still
+    running or cancelled have no report.
+    """
+    campaign = campaign_get(organization=organization, campaign_id=campaign_id)
+    if campaign.status not in (CampaignStatus.SUCCEEDED, CampaignStatus.FAILED):
+        raise ReportNotReady(
+            f"Campaign #{campaign.pk} is {campaign.status}; a report needs a finished campaign."
+        )
+    recommendation = campaign_recommendation(campaign)
+    snapshot = build_snapshot(campaign=campaign, recommendation=recommendation)
+    recommended = ""
+    if recommendation.verdict.recommended_id is not None:
+        recommended = recommendation.candidate(recommendation.verdict.recommended_id).name
+    campaign.recommendation = snapshot["recommendation"]
+    campaign.save(update_fields=["recommendation"])
+    return ReportSnapshot.objects.create(
+        organization=organization,
+        profile=campaign.profile,
+        campaign=campaign,
+        title=f"{campaign.profile.name}: which model to buy",
+        snapshot=snapshot,
+        content_hash=content_hash(snapshot),
+        verdict=recommendation.verdict.sentence,
+        recommended=recommended,
+        created_by=user,
+    )

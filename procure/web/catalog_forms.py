@@ -1,0 +1,241 @@
+"""Forms of the catalog: candidates, their deployment options, evaluation access, filters."""
+
+import json
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import BaseInlineFormSet, inlineformset_factory
+
+from procure.catalog.models import (
+    CandidateModel,
+    DeploymentOption,
+    EvaluationAccess,
+    EvaluationBackend,
+)
+from procure.catalog.services import CANDIDATE_FIELDS, OPTION_FIELDS
+
+from .vocabulary import REGION_CODES, region_choices
+
+YES_NO = [("", "Any"), ("yes", "Open weights"), ("no", "Closed weights")]
+
+
+class CatalogFilterForm(forms.Form):
+    specialisation = forms.ChoiceField(required=False, label="Specialisation")
+    licence = forms.ChoiceField(required=False, label="Licence")
+    open_weights = forms.ChoiceField(required=False, choices=YES_NO, label="Weights")
+    region = forms.ChoiceField(required=False, label="Data processed in")
+
+    def __init__(
+        self, *args: Any, specialisations: list[str], licences: list[str], regions: list[str]
+    ) -> None:
+        super().__init__(*args)
+        any_ = [("", "Any")]
+        self.fields["specialisation"].choices = any_ + [(s, s) for s in specialisations]  # type: ignore[attr-defined]
+        self.fields["licence"].choices = any_ + [(v, v) for v in licences]  # type: ignore[attr-defined]
+        self.fields["region"].choices = any_ + region_choices(regions)  # type: ignore[attr-defined]
+
+    def selector_filters(self) -> dict[str, Any]:
+        """The filters as `candidate_list` takes them; nothing for a filter left on "Any"."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        weights = {"yes": True, "no": False}.get(data["open_weights"])
+        return {
+            "specialisation": data["specialisation"] or None,
+            "licence": data["licence"] or None,
+            "open_weights": weights,
+            "region": data["region"] or None,
+        }
+
+
+class CandidateForm(forms.ModelForm):
+    class Meta:
+        model = CandidateModel
+        fields = CANDIDATE_FIELDS
+        labels = {
+            "specialisation": "Specialisation",
+            "licence": "Licence",
+            "open_weights": "The weights are published (open weights)",
+            "vendor_jurisdiction": "Vendor's country",
+            "parameters_billion": "Size",
+            "prices_as_of": "Prices checked on",
+            "price_source": "Where the prices come from",
+        }
+        help_texts = {
+            "parameters_billion": "Billions of parameters, if known.",
+            "price_source": "Links to the vendors' price pages, separated by spaces.",
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "prices_as_of": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args: Any, taken_names: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.taken_names = {name.casefold() for name in taken_names}
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"]).strip()
+        if name.casefold() in self.taken_names:
+            raise ValidationError("The catalog already has a candidate with this name.")
+        return name
+
+
+class DeploymentOptionForm(forms.ModelForm):
+    regions = forms.MultipleChoiceField(
+        choices=region_choices(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Where data is processed",
+    )
+
+    class Meta:
+        model = DeploymentOption
+        fields = OPTION_FIELDS
+        labels = {
+            "kind": "How it is bought",
+            "input_price_per_mtok": "Input price",
+            "output_price_per_mtok": "Output price",
+            "hourly_rate": "Price of one instance",
+            "throughput_rps": "Throughput of one instance",
+            "min_instances": "Minimum instances",
+            "fixed_monthly_ops": "Fixed operations cost",
+        }
+        help_texts = {
+            "name": 'e.g. "Azure EU" or "AWS g6.xlarge (eu-central-1)".',
+            "throughput_rps": "Requests per second one instance sustains on this workload.",
+            "fixed_monthly_ops": "Monthly cost that does not grow with instances (people, "
+            "monitoring, storage).",
+        }
+
+    def __init__(self, *args: Any, regions: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        known = set(regions or []) | set(self.instance.regions or [])
+        choices = region_choices(sorted(known, key=_region_order)) if known else region_choices()
+        self.fields["regions"].choices = choices  # type: ignore[attr-defined]
+
+
+def _region_order(code: str) -> tuple[int, str]:
+    return (REGION_CODES.index(code), "") if code in REGION_CODES else (len(REGION_CODES), code)
+
+
+class BaseOptionFormSet(BaseInlineFormSet):
+    def __init__(
+        self, *args: Any, regions: list[str] | None = None, extra: int = 1, **kwargs: Any
+    ) -> None:
+        self.regions = regions
+        self.extra = extra  # a blank option to fill in, unless the candidate has some already
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "regions": self.regions}
+
+
+DeploymentOptionFormSet = inlineformset_factory(
+    CandidateModel,
+    DeploymentOption,
+    form=DeploymentOptionForm,
+    formset=BaseOptionFormSet,
+    extra=1,
+    can_delete=True,
+)
+
+
+class EvaluationAccessForm(forms.Form):
+    """How workers reach the model. The API key is write-only: it is never put back in a page."""
+
+    backend = forms.ChoiceField(choices=EvaluationBackend.choices, label="How to reach it")
+    identity = forms.CharField(
+        max_length=500,
+        label="Model",
+        help_text="The checkpoint's folder on the workers (Hugging Face, vLLM) or the model "
+        "name the endpoint serves.",
+    )
+    revision = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="Commit, tag or version of the weights: part of every result's fingerprint.",
+    )
+    options = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        label="Backend options",
+        help_text="One per line as name=value, e.g. base_url=https://api.example.eu/v1/"
+        "completions. Never put keys here.",
+    )
+    secret = forms.CharField(
+        required=False,
+        max_length=4096,
+        strip=True,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        label="API key",
+        help_text="Stored encrypted and never shown again. Leave empty to keep the stored key.",
+    )
+    clear_secret = forms.BooleanField(required=False, label="Remove the stored API key")
+
+    def __init__(self, *args: Any, can_manage_secrets: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_manage_secrets:
+            del self.fields["secret"]
+            del self.fields["clear_secret"]
+
+    def clean_options(self) -> dict[str, str]:
+        options: dict[str, str] = {}
+        for number, line in enumerate(str(self.cleaned_data["options"]).splitlines(), 1):
+            if not line.strip():
+                continue
+            name, sep, value = line.partition("=")
+            if not sep or not name.strip():
+                raise ValidationError(f"Line {number}: write it as name=value.")
+            options[name.strip()] = value.strip()
+        return options
+
+    def service_data(self) -> dict[str, Any]:
+        """The access as `evaluation_access_set` takes it (secret None keeps the stored one)."""
+        data = self.cleaned_data
+        secret = data.get("secret") or None
+        if data.get("clear_secret"):
+            secret = ""
+        return {
+            "backend": data["backend"],
+            "identity": data["identity"],
+            "revision": data["revision"],
+            "options": data["options"],
+            "secret": secret,
+        }
+
+
+def access_initial(access: EvaluationAccess | None) -> dict[str, Any] | None:
+    if access is None:
+        return None
+    options = "\n".join(f"{key}={value}" for key, value in (access.options or {}).items())
+    return {
+        "backend": access.backend,
+        "identity": access.identity,
+        "revision": access.revision,
+        "options": options,
+    }
+
+
+class CatalogImportForm(forms.Form):
+    file = forms.FileField(
+        label="Catalog file",
+        help_text="CSV (one row per deployment option) or JSON (like the export). "
+        "Candidates are matched by name; an imported candidate's options are replaced.",
+    )
+
+    def clean_file(self) -> tuple[str, str]:
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise ValidationError("A catalog file is limited to 5 MB.")
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationError("The file must be UTF-8 text.") from exc
+        kind = "json" if upload.name.lower().endswith(".json") else "csv"
+        if kind == "json":
+            try:
+                json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValidationError(f"Not valid JSON: {exc}") from exc
+        return kind, text

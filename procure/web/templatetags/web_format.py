@@ -1,0 +1,53 @@
+"""Formats for pages: counts with thousands separators, durations, region names, statuses."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django import template
+
+from procure.catalog.models import CandidateModel
+from procure.web.vocabulary import REGION_NAMES
+
+register = template.Library()
+
+
+@register.filter
+def thousands(value: int | float | Decimal | None) -> str:
+    """12345 → "12,345"; 0.5 → "0.5"; None → "—"."""
+    if value is None or value == "":
+        return "—"
+    number = float(value)
+    return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}".rstrip("0")
+
+
+@register.filter
+def duration(value: timedelta | float | None) -> str:
+    """A short, human duration: "45 s", "3 min 05 s", "2 h 04 min"."""
+    if value is None:
+        return "—"
+    seconds = int(value.total_seconds() if isinstance(value, timedelta) else value)
+    seconds = max(seconds, 0)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+@register.filter
+def region_name(code: str) -> str:
+    return REGION_NAMES.get(code, code)
+
+
+@register.filter
+def option_regions(candidate: CandidateModel) -> list[str]:
+    """Every region any of the candidate's (prefetched) deployment options processes data in."""
+    found = {region for option in candidate.deployment_options.all() for region in option.regions}
+    return sorted(found, key=lambda code: (code not in REGION_NAMES, code))
+
+
+@register.inclusion_tag("web/_status.html")
+def status_badge(status: str, label: str = "") -> dict[str, str]:
+    return {"status": status, "label": label or status.replace("_", " ").capitalize()}

@@ -1,0 +1,77 @@
+"""Pages of one organisation: /o/<slug>/..."""
+
+from django.urls import path, register_converter
+
+from . import campaigns, catalog, members, overview, profiles, reports, suites
+
+
+class ObjectIdConverter:
+    """A row id that fits PostgreSQL's bigint: a longer number is a 404, not a database error."""
+
+    regex = "[1-9][0-9]{0,17}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(ObjectIdConverter, "oid")
+
+app_name = "web"
+urlpatterns = [
+    path("", overview.overview, name="overview"),
+    # Task profiles
+    path("profiles/", profiles.profile_list_page, name="profiles"),
+    path("profiles/new/", profiles.profile_create, name="profile-new"),
+    path("profiles/<oid:profile_id>/", profiles.profile_detail, name="profile-detail"),
+    path("profiles/<oid:profile_id>/edit/", profiles.profile_edit, name="profile-edit"),
+    path("profiles/<oid:profile_id>/delete/", profiles.profile_delete_view, name="profile-delete"),
+    # Catalog
+    path("catalog/", catalog.candidate_list_page, name="catalog"),
+    path("catalog/new/", catalog.candidate_create, name="candidate-new"),
+    path("catalog/import/", catalog.catalog_import_page, name="catalog-import"),
+    path("catalog/export.<str:file_format>", catalog.catalog_export, name="catalog-export"),
+    path("catalog/<oid:candidate_id>/", catalog.candidate_detail, name="candidate-detail"),
+    path("catalog/<oid:candidate_id>/edit/", catalog.candidate_edit, name="candidate-edit"),
+    path(
+        "catalog/<oid:candidate_id>/delete/", catalog.candidate_delete_view, name="candidate-delete"
+    ),
+    path(
+        "catalog/<oid:candidate_id>/access/",
+        catalog.evaluation_access_page,
+        name="candidate-access",
+    ),
+    # Suites
+    path("suites/", suites.suite_list_page, name="suites"),
+    path("suites/upload/", suites.suite_upload_page, name="suite-upload"),
+    path("suites/<oid:suite_id>/", suites.suite_detail, name="suite-detail"),
+    path("suites/<oid:suite_id>/upload/", suites.suite_upload_page, name="suite-upload-version"),
+    path("suites/versions/<oid:version_id>/preview/", suites.suite_preview, name="suite-preview"),
+    # Campaigns and runs
+    path("campaigns/", campaigns.campaign_list_page, name="campaigns"),
+    path("campaigns/new/", campaigns.campaign_new, name="campaign-new"),
+    path("campaigns/estimate/", campaigns.campaign_estimate, name="campaign-estimate"),
+    path("campaigns/<oid:campaign_id>/", campaigns.campaign_detail, name="campaign-detail"),
+    path(
+        "campaigns/<oid:campaign_id>/progress/",
+        campaigns.campaign_progress_fragment,
+        name="campaign-progress",
+    ),
+    path(
+        "campaigns/<oid:campaign_id>/cancel/",
+        campaigns.campaign_cancel_view,
+        name="campaign-cancel",
+    ),
+    path("campaigns/<oid:campaign_id>/report/", campaigns.campaign_report, name="campaign-report"),
+    path("runs/<oid:run_id>/retry/", campaigns.run_retry_view, name="run-retry"),
+    # Reports
+    path("reports/", reports.report_list_page, name="reports"),
+    path("reports/<oid:report_id>/", reports.report_detail, name="report-detail"),
+    path("reports/<oid:report_id>/pdf/", reports.report_pdf, name="report-pdf"),
+    # Members
+    path("members/", members.member_list_page, name="members"),
+    path("members/<oid:member_id>/role/", members.member_role, name="member-role"),
+    path("members/<oid:member_id>/remove/", members.member_remove, name="member-remove"),
+]
