@@ -66,3 +66,14 @@ def demo_assets():  # type: ignore[no-untyped-def]
 
     directory = Path(os.environ.get("PROCURE_TEST_ASSETS_DIR", ROOT / "var" / "test-assets"))
     return ensure_demo_assets(directory, profile="test")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.support import figures
+
+    if not figures.recorded():
+        return
+    terminalreporter.section("reliability and security figures")
+    for line in figures.summary_lines():
+        terminalreporter.write_line(line)
+    figures.write(ARTIFACTS / "figures.json")
