@@ -38,12 +38,18 @@ def upload_dir(organization: Organization, name: str, directory: Path) -> SuiteV
     return suite_upload(organization=organization, name=name, files=read_dir(directory)).version
 
 
-def synthetic_suite(directory: Path, *, items: int, task: str = "procure_synthetic") -> Path:
-    """A multiple-choice suite of `items` generated items, to make runs long enough to kill."""
+def synthetic_suite(
+    directory: Path, *, items: int, task: str = "procure_synthetic", topic: str = "agreement"
+) -> Path:
+    """A multiple-choice suite of `items` generated items, to make runs long enough to kill.
+
+    Suites of different `topic`s ask different questions, so one model's request cache never
+    answers one from another.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     rows = [
         {
-            "question": f"Clause {i} of the agreement binds",
+            "question": f"Clause {i} of the {topic} binds",
             "choices": ["the parties", "nobody", "the court", "the seller"],
             "answer": i % 4,
         }
