@@ -16,33 +16,13 @@ from procure.runs.models import (
     RunStatus,
     SampleResult,
 )
-from procure.runs.planning import campaign_launch
 from tests import factories as f
 from tests.fault.conftest import tolerant
-from tests.support.evalkit import (
-    hf_candidate,
-    profile_with,
-    synthetic_suite,
-    tiny_checkpoint,
-    upload_dir,
-)
+from tests.support.evalkit import synthetic_campaign
 from tests.support.figures import record_figure
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.fault, pytest.mark.services, pytest.mark.slow]
-
-
-def campaign_of(org, tmp_path, *, candidates: int, suites: int, items: int) -> Campaign:
-    versions = [
-        upload_dir(org, f"Suite {s}", synthetic_suite(
-            tmp_path / f"s{s}", items=items, task=f"restart_suite_{s}", topic=f"lease {s}"))
-        for s in range(suites)
-    ]  # fmt: skip
-    models = [hf_candidate(org, f"Tiny {c}", tiny_checkpoint(seed=c)) for c in range(candidates)]
-    profile = profile_with(org, "Restarts", versions)
-    return campaign_launch(
-        organization=org, profile_id=profile.pk, candidate_ids=[m.pk for m in models]
-    )
 
 
 def finished(campaign: Campaign) -> Campaign | None:
@@ -63,7 +43,7 @@ def incomplete_runs(campaign: Campaign, items: int) -> int:
 
 def test_a_redis_restart_mid_campaign_loses_no_run(workers, beat, private_services, tmp_path):
     org = f.OrganizationFactory()
-    campaign = campaign_of(org, tmp_path, candidates=2, suites=3, items=150)
+    campaign = synthetic_campaign(org, tmp_path, candidates=2, suites=3, items=150)
     runs = EvaluationRun.objects.filter(campaigns=campaign)
     wait_for(lambda: runs.filter(status=RunStatus.SUCCEEDED).exists(), timeout=120)
 
@@ -90,7 +70,7 @@ def test_a_postgres_restart_while_workers_write_leaves_no_partial_results(
 ):
     org = f.OrganizationFactory()
     items = 600
-    campaign = campaign_of(org, tmp_path, candidates=2, suites=2, items=items)
+    campaign = synthetic_campaign(org, tmp_path, candidates=2, suites=2, items=items)
     runs = EvaluationRun.objects.filter(campaigns=campaign)
 
     restarts, interrupted = 0, 0

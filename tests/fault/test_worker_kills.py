@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import timedelta
 
 import pytest
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from procure.runs.models import (
     Campaign,
@@ -16,15 +18,8 @@ from procure.runs.models import (
     RunStatus,
     SampleResult,
 )
-from procure.runs.planning import campaign_launch
 from tests import factories as f
-from tests.support.evalkit import (
-    hf_candidate,
-    profile_with,
-    synthetic_suite,
-    tiny_checkpoint,
-    upload_dir,
-)
+from tests.support.evalkit import synthetic_campaign
 from tests.support.figures import record_figure
 from tests.support.worker import WorkerProcess
 
@@ -36,16 +31,7 @@ MAX_KILLS = 5
 
 def test_runs_survive_random_sigkills_and_each_succeeds_exactly_once(workers, beat, tmp_path):
     org = f.OrganizationFactory()
-    versions = [
-        upload_dir(org, f"Suite {s}", synthetic_suite(
-            tmp_path / f"s{s}", items=ITEMS, task=f"fault_suite_{s}", topic=f"contract {s}"))
-        for s in range(SUITES)
-    ]  # fmt: skip
-    models = [hf_candidate(org, f"Tiny {c}", tiny_checkpoint(seed=c)) for c in range(CANDIDATES)]
-    profile = profile_with(org, "Kills", versions)
-    campaign = campaign_launch(
-        organization=org, profile_id=profile.pk, candidate_ids=[m.pk for m in models]
-    )
+    campaign = synthetic_campaign(org, tmp_path, candidates=CANDIDATES, suites=SUITES, items=ITEMS)
     runs = EvaluationRun.objects.filter(campaigns=campaign)
     assert runs.count() == CANDIDATES * SUITES == 20
 
@@ -78,7 +64,7 @@ def test_runs_survive_random_sigkills_and_each_succeeds_exactly_once(workers, be
         sum(status == RunStatus.SUCCEEDED for status in statuses),
     )
     record_figure("fault: worker SIGKILL", "SIGKILLs", kills)
-    record_figure("fault: worker SIGKILL", "SIGKILLs in the middle of a run", kills_mid_run)
+    record_figure("fault: worker SIGKILL", "SIGKILLs of a worker holding a run", kills_mid_run)
     record_figure(
         "fault: worker SIGKILL", "runs delivered again", runs.filter(attempts__gt=1).count()
     )
@@ -93,13 +79,20 @@ def test_runs_survive_random_sigkills_and_each_succeeds_exactly_once(workers, be
     record_figure("fault: worker SIGKILL", "runs stuck", stuck)
     record_figure("fault: worker SIGKILL", "runs with missing or duplicate results", duplicated)
     assert campaign.status == CampaignStatus.SUCCEEDED, statuses
-    assert kills_mid_run >= 1, "no kill landed in the middle of a run; the test proved nothing"
+    # A kill that interrupted a run shows as a run claimed again (a busy worker may also finish
+    # its run between our look and the kill).
+    assert runs.filter(attempts__gt=1).exists(), "no kill interrupted a run: it proved nothing"
     assert stuck == 0 and duplicated == 0
 
 
 def evaluating(runs: QuerySet[EvaluationRun], worker: WorkerProcess) -> bool:
-    """The worker holds a claimed run: loading the model, evaluating or storing results."""
-    return runs.filter(status=RunStatus.RUNNING, worker__startswith=f"{worker.hostname}:").exists()
+    """The worker holds a claimed run (loading the model, evaluating or storing results) and is
+    alive: its heartbeat is fresh, so this is not the claim of its killed predecessor."""
+    return runs.filter(
+        status=RunStatus.RUNNING,
+        worker__startswith=f"{worker.hostname}:",
+        heartbeat_at__gte=timezone.now() - timedelta(seconds=2),
+    ).exists()
 
 
 def stored_once(run: EvaluationRun) -> bool:

@@ -9,6 +9,7 @@ from evals.demo.models import build_tiny_model
 from procure.accounts.models import Organization
 from procure.catalog.models import CandidateModel, EvaluationAccess
 from procure.profiles.models import ProfileSuite, TaskProfile
+from procure.runs.models import Campaign
 from procure.suites.models import SuiteVersion
 from procure.suites.services import suite_upload
 
@@ -96,3 +97,23 @@ def profile_with(
     for version in versions:
         ProfileSuite.objects.create(profile=profile, suite=version.suite, weight=1.0)
     return profile
+
+
+def synthetic_campaign(
+    organization: Organization, directory: Path, *, candidates: int, suites: int, items: int
+) -> Campaign:
+    """A launched campaign of `candidates` tiny models × `suites` synthetic suites."""
+    from procure.runs.planning import campaign_launch
+
+    versions = [
+        upload_dir(organization, f"Suite {s}", synthetic_suite(
+            directory / f"s{s}", items=items, task=f"synthetic_{s}", topic=f"contract {s}"))
+        for s in range(suites)
+    ]  # fmt: skip
+    models = [
+        hf_candidate(organization, f"Tiny {c}", tiny_checkpoint(seed=c)) for c in range(candidates)
+    ]
+    profile = profile_with(organization, f"{candidates} × {suites}", versions)
+    return campaign_launch(
+        organization=organization, profile_id=profile.pk, candidate_ids=[m.pk for m in models]
+    )
