@@ -29,6 +29,10 @@ OPERATIONS = [
     ("delete", ORG + "candidates/{candidate}/deployment-options/{option}/", E),
     ("get", ORG + "candidates/{candidate}/evaluation-access/", V),
     ("put", ORG + "candidates/{candidate}/evaluation-access/", E),
+    ("get", ORG + "members/", A),
+    ("post", ORG + "members/", A),
+    ("patch", ORG + "members/{member}/", A),
+    ("delete", ORG + "members/{member}/", A),
     ("get", ORG + "suites/", V),
     ("post", ORG + "suites/", E),
     ("post", ORG + "suites/validate/", V),
@@ -80,6 +84,7 @@ def ids(org):
         "campaign": campaign.pk,
         "run": run.pk,
         "report": f.ReportFactory(organization=org, campaign=campaign).pk,
+        "member": f.MembershipFactory(organization=org).pk,
     }
 
 
@@ -164,6 +169,7 @@ def _as_template(path: str) -> str:
         "{campaign}": "{campaign_id}",
         "{run}": "{run_id}",
         "{report}": "{report_id}",
+        "{member}": "{member_id}",
         "/tokens/1/": "/tokens/{token_id}/",
     }
     for short, long in names.items():

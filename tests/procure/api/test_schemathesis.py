@@ -57,6 +57,7 @@ def seeded(db) -> Seeded:
         "profile_id": profile.pk,
         "campaign_id": campaign.pk,
         "run_id": run.pk,
+        "member_id": f.MembershipFactory(organization=org, role=Role.VIEWER).pk,
         "token_id": 10**17,  # revoking the token in use would end the run's authentication
     }
     return Seeded(key=key, path_parameters=ids)
