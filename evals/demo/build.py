@@ -27,7 +27,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
@@ -95,12 +95,17 @@ class DemoAssets:
 
 
 def ensure_demo_assets(
-    data_dir: Path, *, profile: Profile, max_steps: int | None = None
+    data_dir: Path,
+    *,
+    profile: Profile,
+    max_steps: int | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> DemoAssets:
     """Return the demo assets for `profile`, building them first unless already cached.
 
-    `max_steps` overrides the profile's training steps of each model. Concurrent callers may
-    both build; the first rename wins and the other's copy is discarded.
+    `max_steps` overrides the profile's training steps of each model. `say` hears what the
+    build is doing (it takes minutes: a person watching should know it is not stuck).
+    Concurrent callers may both build; the first rename wins and the other's copy is discarded.
     """
     settings = PROFILES[profile]
     if max_steps is not None:
@@ -112,7 +117,7 @@ def ensure_demo_assets(
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
     try:
-        _build(tmp, final, profile, settings)
+        _build(tmp, final, profile, settings, say or (lambda message: None))
         try:
             os.rename(tmp, final)  # atomic: `final` only ever exists complete
         except OSError:
@@ -141,18 +146,31 @@ def _settings_key(settings: ProfileSettings) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def _build(tmp: Path, final: Path, profile: Profile, settings: ProfileSettings) -> None:
+def _build(
+    tmp: Path,
+    final: Path,
+    profile: Profile,
+    settings: ProfileSettings,
+    say: Callable[[str], None],
+) -> None:
     """Write everything into `tmp`; absolute paths inside name `final`, where it will live."""
     seconds: dict[str, float] = {}
     cpu_began = time.process_time()
+    say("collecting training text from files on this machine")
     with _timed(seconds, "corpora"):
         legal = corpora.legal_corpus()
         code = corpora.code_corpus()
         general = corpora.general_training_text(code, legal, legal_share=settings.legal_share)
     training_texts = {"specialist": legal.train_text, "generalist": general}
-    for name, text in training_texts.items():
+    for number, (name, text) in enumerate(training_texts.items(), start=1):
+        say(
+            f"training the tiny {name} ({number} of {len(training_texts)}, "
+            f"{settings.model.max_steps} steps, {len(text) // 1000:,} kB of text)"
+        )
         with _timed(seconds, name):
             build_from_recipe(tmp / "models" / name, text, settings.model)
+        say(f"trained the {name} in {seconds[name]:.0f} s")
+    say("generating the suites from held-out text")
     with _timed(seconds, "suites"):
         generated = _generate_suites(legal, code, settings)
     for suite in generated:

@@ -6,6 +6,7 @@ measured fit: the specialist should win the legal profile and the generalist the
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -37,9 +38,14 @@ class DemoSetup:
     profile_ids: list[int]
 
 
-def demo_prepare(*, organization: Organization, profile: Profile = "demo") -> DemoSetup:
+def demo_prepare(
+    *,
+    organization: Organization,
+    profile: Profile = "demo",
+    say: Callable[[str], None] | None = None,
+) -> DemoSetup:
     """Build (or reuse) the demo models and suites, and register them with the organisation."""
-    assets = ensure_demo_assets(Path(settings.DATA_DIR) / "demo", profile=profile)
+    assets = ensure_demo_assets(Path(settings.DATA_DIR) / "demo", profile=profile, say=say)
     for attribute, name in SUITE_NAMES.items():
         suite = getattr(assets, attribute)
         files = {

@@ -86,3 +86,14 @@ def test_the_command_prints_what_it_built(
     assert str(demo_assets.specialist) in out
     assert "demo_legal_cloze: 500 items" in out
     assert Path(demo_assets.code_cloze.run_dir).name in out
+
+
+def test_a_build_says_what_it_is_doing_while_it_trains(tmp_path):
+    heard: list[str] = []
+
+    ensure_demo_assets(tmp_path, profile="test", max_steps=1, say=heard.append)
+
+    assert heard[0] == "collecting training text from files on this machine"
+    assert heard[1].startswith("training the tiny specialist (1 of 2, 1 steps")
+    assert any(line.startswith("trained the generalist in") for line in heard)
+    assert heard[-1] == "generating the suites from held-out text"

@@ -29,7 +29,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         organization = Organization.objects.get(name=DEMO_ORGANIZATION)
         self.stdout.write("building (or reusing) the demo models and suites…")
-        setup = demo_prepare(organization=organization, profile=options["profile"])
+        setup = demo_prepare(
+            organization=organization,
+            profile=options["profile"],
+            say=lambda message: self.stdout.write(f"  {message}"),
+        )
         campaigns = [
             campaign_launch(
                 organization=organization, profile_id=profile_id, candidate_ids=setup.candidate_ids
