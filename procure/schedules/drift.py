@@ -147,6 +147,13 @@ def format_fit(fit: float | None) -> str:
     return "no measurement" if fit is None else f"{100 * fit:.1f}%"
 
 
+def format_cost(view: CandidateView) -> str:
+    """A candidate's monthly cost of ownership, or why it has none."""
+    if view.monthly_cost is None:
+        return "no usable option"
+    return format_money(view.monthly_cost, view.currency)
+
+
 def format_money(amount: Any, currency: str = "USD") -> str:
     """2.5 → "$2.50"; 12345.6 → "$12,346" (whole units from 100 up); None → "not priced"."""
     if amount is None:
@@ -167,26 +174,35 @@ def _recommendation_changes(before: dict[str, Any], after: dict[str, Any]) -> It
     old, new = recommended_name(before) or "none", recommended_name(after) or "none"
     if old != new:
         yield Change("recommended", "Recommendation", old, new, f"Recommended model: {old} → {new}")
-    old_verdict, new_verdict = (
-        before["recommendation"]["verdict"],
-        after["recommendation"]["verdict"],
-    )
-    old_basis, new_basis = _basis(old_verdict), _basis(new_verdict)
-    if old_basis != new_basis:
+    old_verdict = before["recommendation"]["verdict"]
+    new_verdict = after["recommendation"]["verdict"]
+    parts = []
+    if old_verdict["decided_on"] != new_verdict["decided_on"]:
+        parts.append(f"rests on {_decided_on(new_verdict)} (was {_decided_on(old_verdict)})")
+    if old_verdict.get("significant") != new_verdict.get("significant"):
+        parts.append(
+            f"finds the specialist's lift {_significance(new_verdict)} "
+            f"(was {_significance(old_verdict)})"
+        )
+    if parts:
         yield Change(
             "verdict",
             "Verdict",
             old_verdict["sentence"],
             new_verdict["sentence"],
-            f"Verdict now rests on {new_basis} (was {old_basis}): {new_verdict['sentence']}",
+            f"The verdict now {' and '.join(parts)}: “{new_verdict['sentence']}”",
         )
 
 
-def _basis(verdict: dict[str, Any]) -> str:
-    words = DECIDED_ON_WORDS.get(verdict["decided_on"], verdict["decided_on"])
-    if verdict.get("significant") is not None:
-        words += ", lift significant" if verdict["significant"] else ", lift not significant"
-    return words
+def _decided_on(verdict: dict[str, Any]) -> str:
+    return DECIDED_ON_WORDS.get(verdict["decided_on"], verdict["decided_on"])
+
+
+def _significance(verdict: dict[str, Any]) -> str:
+    significant = verdict.get("significant")
+    if significant is None:
+        return "not measured"
+    return "significant" if significant else "not significant"
 
 
 def _candidate_decision_changes(
@@ -247,8 +263,7 @@ def _cost_change(old: CandidateView, new: CandidateView, threshold: float) -> It
             if abs(relative) <= threshold + EPSILON:
                 return
             detail = f" ({100 * relative:+.1f}%)"
-    before = format_money(old.monthly_cost, old.currency)
-    after = format_money(new.monthly_cost, new.currency)
+    before, after = format_cost(old), format_cost(new)
     yield Change(
         "cost", new.name, before, after, f"{new.name}: monthly cost {before} → {after}{detail}"
     )

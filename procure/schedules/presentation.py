@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .drift import CandidateView, candidate_views, format_fit, format_money, recommended_name
+from .drift import CandidateView, candidate_views, format_cost, format_fit, recommended_name
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def _fit(view: CandidateView | None) -> str:
 def _cost(view: CandidateView | None) -> str:
     if view is None:
         return MISSING
-    cost = format_money(view.monthly_cost, view.currency)
+    cost = format_cost(view)
     return f"{cost} ({view.chosen_option})" if view.chosen_option else cost
 
 

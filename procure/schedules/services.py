@@ -13,6 +13,7 @@ from django.utils import timezone
 from procure.accounts.models import Membership, Organization
 from procure.catalog.models import CandidateModel
 from procure.catalog.selectors import candidate_list
+from procure.profiles.models import TaskProfile
 from procure.profiles.selectors import profile_get
 from procure.runs.models import CampaignRun, CampaignStatus
 from procure.runs.planning import CampaignRefused, campaign_launch
@@ -46,6 +47,8 @@ def schedule_set(
     campaign. Raises ValidationError naming each bad field; nothing is saved then.
     """
     profile = profile_get(organization=organization, profile_id=profile_id)
+    # Two first saves at once must not both create the profile's one schedule.
+    TaskProfile.objects.select_for_update().filter(pk=profile.pk).first()
     errors: dict[str, list[str]] = {}
     expression = _expression(frequency, crontab.strip(), errors)
     candidates = _candidates(organization, candidate_ids, errors)
@@ -59,7 +62,10 @@ def schedule_set(
     schedule.fit_threshold = fit_threshold
     schedule.cost_threshold = cost_threshold
     try:
-        schedule.full_clean(exclude=["crontab", "organization", "profile", "created_by"])
+        # frequency and crontab are checked above, with messages of their own.
+        schedule.full_clean(
+            exclude=["frequency", "crontab", "organization", "profile", "created_by"]
+        )
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)

@@ -78,7 +78,7 @@ def render_page(
         "memberships": memberships,
         "unread_alerts": SimpleLazyObject(
             lambda: next(
-                m.unread_alerts  # type: ignore[attr-defined]
+                m.unread_alerts
                 for m in memberships
                 if m.organization_id == membership.organization_id
             )

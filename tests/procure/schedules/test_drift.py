@@ -145,9 +145,10 @@ def test_a_new_recommendation_and_verdict_come_first(snapshot, later):
 
     assert [c.kind for c in changes] == ["recommended", "verdict", "price"]
     assert changes[0].message == "Recommended model: LegalLM 7B → Euro General"
-    assert changes[1].message.startswith(
-        "Verdict now rests on cost and sovereignty (no significant difference in fit), "
-        "lift not significant (was dominance, lift significant)"
+    assert changes[1].message == (
+        "The verdict now rests on cost and sovereignty (no significant difference in fit) "
+        "(was dominance) and finds the specialist's lift not significant (was significant): "
+        "“Buy Euro General.”"
     )
     assert [c.is_decision for c in changes] == [True, True, False]
 

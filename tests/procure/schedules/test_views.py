@@ -80,6 +80,7 @@ def test_run_now_launches_a_campaign_and_opens_it(editor, planned):
     firing = Schedule.objects.get().firings.get()
     assert response["Location"] == page(f"campaigns/{firing.campaign_id}/")
     assert firing.trigger == "manual" and firing.triggered_by is not None
+    assert "run now from <a" in text(editor.get(response["Location"]))
     again = editor.post(page(f"profiles/{planned.profile.pk}/schedule/run/"), follow=True)
     assert "Nothing launched: The previous campaign" in text(again)
 
