@@ -24,8 +24,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The fault suite first, on a PostgreSQL and a Redis of its own (it restarts them), then the rest.
 test: services install lint
-	$(BIN)/pytest
+	$(BIN)/python -m tests.fault
+	$(BIN)/pytest -m "not fault"
 
 demo: services install
 	bash scripts/demo.sh

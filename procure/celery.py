@@ -28,7 +28,11 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Re-send runs whose worker died (stale heartbeat) or whose message was lost (a Redis
     # restart without persistence). Idempotent claims make a duplicate message harmless.
-    "requeue-stale-runs": {"task": "runs.requeue_stale", "schedule": 30.0},
+    # The fault suite shortens the period through the environment to see recoveries in seconds.
+    "requeue-stale-runs": {
+        "task": "runs.requeue_stale",
+        "schedule": float(os.environ.get("RUN_HOUSEKEEPING_SECONDS", "30")),
+    },
 }
 
 

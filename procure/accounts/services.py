@@ -3,6 +3,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -30,6 +31,24 @@ def member_add(
         user=user, organization=organization, defaults={"role": Role(role)}
     )
     return user
+
+
+@transaction.atomic
+def membership_create(*, organization: Organization, username: str, role: str) -> Membership:
+    """Make an existing account a member with `role`.
+
+    Refused with a ValidationError on `username` when no account has that name (accounts are
+    made by whoever runs procure, not by organisation admins) or it is already a member.
+    """
+    username = username.strip()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise ValidationError({"username": "No account has this username: it must exist first."})
+    if Membership.objects.filter(organization=organization, user=user).exists():
+        raise ValidationError(
+            {"username": "This person is already a member; change their role instead."}
+        )
+    return Membership.objects.create(user=user, organization=organization, role=Role(role))
 
 
 # A recognisable prefix lets secret scanners spot leaked keys; 32 random bytes make it unguessable.

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.fields import get_error_detail
@@ -24,6 +25,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from evals.suites.report import SuiteRefused
 from procure.accounts.access import RoleTooLow
+from procure.accounts.services import LastAdmin
 from procure.catalog.services import CandidateInUse, SecretNeedsAdmin
 from procure.core.validation import ImportProblem
 from procure.profiles.services import ProfileInUse
@@ -70,7 +72,9 @@ def _as_api_exception(exc: Exception) -> Exception:
         return exceptions.ValidationError({NON_FIELD: exc.problems})
     if isinstance(exc, RoleTooLow | SecretNeedsAdmin):
         return exceptions.PermissionDenied(str(exc))
-    if isinstance(exc, CandidateInUse | ProfileInUse | ReportNotReady | RunNotRetryable):
+    if isinstance(
+        exc, CandidateInUse | ProfileInUse | ReportNotReady | RunNotRetryable | LastAdmin
+    ):
         return Conflict(str(exc))
     return exc
 
@@ -151,6 +155,7 @@ class DetailSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField()
 
 
+@csrf_exempt  # it changes nothing: a write to a wrong path is a 404, not a CSRF page
 def not_found(request: Any, *args: Any, **kwargs: Any) -> JsonResponse:
     """Paths under /api/ that match no endpoint answer in JSON like every other error."""
     return JsonResponse({"detail": "No such endpoint (API paths end with a slash)."}, status=404)

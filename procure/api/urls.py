@@ -10,6 +10,7 @@ from . import (
     catalog_import,
     deployment_options,
     evaluation_access,
+    members,
     organizations,
     profiles,
     reports,
@@ -57,6 +58,8 @@ organization_urls: list[URLPattern | URLResolver] = [
             evaluation_access.EvaluationAccessDetailApi, evaluation_access.EvaluationAccessSetApi
         ),
     ),
+    path("members/", route(members.MemberListApi, members.MemberAddApi)),
+    path("members/<id:member_id>/", route(members.MemberRoleApi, members.MemberRemoveApi)),
     path("suites/", route(suites.SuiteListApi, suites.SuiteUploadApi)),
     path("suites/validate/", suites.SuiteValidateApi.as_view()),
     path("suites/<id:suite_id>/", suites.SuiteDetailApi.as_view()),

@@ -6,8 +6,10 @@ UPDATE that succeeds for one claimant only and stamps it with a claim token; eve
 or a worker thought dead that wakes up, finds its token gone and writes nothing.
 """
 
+import contextlib
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from functools import partial
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -39,6 +41,10 @@ from .models import (
 from .signals import campaign_finished
 
 logger = logging.getLogger(__name__)
+
+# The database errors that mean "the server went away" (a restart, a failover, a cut network),
+# as opposed to a bug: the run is handed back to the queue instead of failing.
+DATABASE_GONE = (OperationalError, InterfaceError)
 
 
 class RunAbandoned(Exception):
@@ -89,6 +95,8 @@ def run_execute(*, run_id: int, worker: str) -> Outcome:
         result = evals.runner.run(spec, on_progress=_progress_writer(run_id, token, heartbeat))
     except RunAbandoned:
         return Outcome(status="abandoned")
+    except DATABASE_GONE as exc:
+        return _interrupted(run_id, token, exc)
     except EvalError as exc:
         return _fail(run, token, exc, [secret])
     except Exception as exc:  # our bug or the platform's: fail the run, keep the worker alive
@@ -96,8 +104,37 @@ def run_execute(*, run_id: int, worker: str) -> Outcome:
         return _fail(run, token, exc, [secret])
     finally:
         heartbeat.stop()
-    stored = _store(run_id, token, result)
+    try:
+        stored = _store(run_id, token, result)
+    except DATABASE_GONE as exc:
+        return _interrupted(run_id, token, exc)
     return Outcome(status=RunStatus.SUCCEEDED if stored else "abandoned")
+
+
+def _interrupted(run_id: int, token: str, exc: BaseException, attempts: int = 10) -> Outcome:
+    """The database went away mid-run. Nothing partial was stored (results are written in one
+    transaction), so the run is handed back to the queue as soon as the database answers again.
+    If it stays away, the run keeps our stale claim and housekeeping takes it over later."""
+    logger.warning("run %s interrupted by the database going away: %s", run_id, exc)
+    for _ in range(attempts):
+        _close_connection()
+        try:
+            released = EvaluationRun.objects.filter(
+                pk=run_id, status=RunStatus.RUNNING, worker=token
+            ).update(status=RunStatus.QUEUED, worker="", progress_done=0)
+        except DATABASE_GONE:
+            time.sleep(1)
+            continue
+        if not released:
+            return Outcome(status="abandoned")
+        return Outcome(status=RunStatus.QUEUED, retry_in=settings.RUN_RETRY_BACKOFF_SECONDS)
+    return Outcome(status="interrupted")
+
+
+def _close_connection() -> None:
+    # A broken connection may fail to close cleanly; closing it is all we wanted.
+    with contextlib.suppress(DatabaseError):
+        connection.close()
 
 
 def _secret(run: EvaluationRun) -> str:
@@ -276,13 +313,18 @@ class _Heartbeat:
     def _beat(self) -> None:
         try:
             while not self._stop.wait(settings.RUN_HEARTBEAT_SECONDS):
-                updated = EvaluationRun.objects.filter(
-                    pk=self.run_id, status=RunStatus.RUNNING, worker=self.token
-                ).update(heartbeat_at=timezone.now())
+                try:
+                    updated = EvaluationRun.objects.filter(
+                        pk=self.run_id, status=RunStatus.RUNNING, worker=self.token
+                    ).update(heartbeat_at=timezone.now())
+                except DATABASE_GONE:
+                    # A database restart: reconnect at the next beat. If the evaluation hits
+                    # the same outage, it hands the run back itself (see _interrupted).
+                    _close_connection()
+                    continue
                 if not updated:
                     self.lost = True
                     return
         finally:
             # This thread has its own database connection; do not leak it.
-            close_old_connections()
-            connection.close()
+            _close_connection()

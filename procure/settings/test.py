@@ -31,8 +31,10 @@ STORAGES = {
 }
 # Tests never serve collected static files.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise")]  # noqa: F405
-# Fault tests kill workers: take their runs over within seconds, not minutes.
+# Fault tests kill workers: take their runs over within seconds, not minutes. The fault suite
+# (python -m tests.fault) tightens the lost-message and attempt limits through the environment.
 RUN_HEARTBEAT_SECONDS = 1
 RUN_STALE_AFTER_SECONDS = 4
-RUN_REQUEUE_AFTER_SECONDS = 30
+RUN_REQUEUE_AFTER_SECONDS = env.int("RUN_REQUEUE_AFTER_SECONDS", default=30)
 RUN_RETRY_BACKOFF_SECONDS = 1
+RUN_MAX_ATTEMPTS = env.int("RUN_MAX_ATTEMPTS", default=5)

@@ -1,7 +1,7 @@
 """Members page (admins): who belongs to the organisation, with which role."""
 
 from django.contrib import messages
-from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
@@ -10,7 +10,7 @@ from procure.accounts.models import Membership, Role
 from procure.accounts.selectors import membership_list
 from procure.accounts.services import (
     LastAdmin,
-    member_add,
+    membership_create,
     membership_remove,
     membership_set_role,
 )
@@ -25,12 +25,13 @@ def member_list_page(request: HttpRequest, membership: Membership) -> HttpRespon
     form = MemberAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"].strip()
-        if not User.objects.filter(username=username).exists():
-            form.add_error("username", "No account has this username: it must exist first.")
-        elif membership_list(organization=organization).filter(user__username=username).exists():
-            form.add_error("username", "This person is already a member; change their role below.")
+        try:
+            membership_create(
+                organization=organization, username=username, role=form.cleaned_data["role"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
         else:
-            member_add(organization=organization, username=username, role=form.cleaned_data["role"])
             messages.success(request, f"{username} is now a member.")
             return redirect("web:members", organization.slug)
     context = {

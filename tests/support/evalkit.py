@@ -9,6 +9,7 @@ from evals.demo.models import build_tiny_model
 from procure.accounts.models import Organization
 from procure.catalog.models import CandidateModel, EvaluationAccess
 from procure.profiles.models import ProfileSuite, TaskProfile
+from procure.runs.models import Campaign
 from procure.suites.models import SuiteVersion
 from procure.suites.services import suite_upload
 
@@ -38,12 +39,18 @@ def upload_dir(organization: Organization, name: str, directory: Path) -> SuiteV
     return suite_upload(organization=organization, name=name, files=read_dir(directory)).version
 
 
-def synthetic_suite(directory: Path, *, items: int, task: str = "procure_synthetic") -> Path:
-    """A multiple-choice suite of `items` generated items, to make runs long enough to kill."""
+def synthetic_suite(
+    directory: Path, *, items: int, task: str = "procure_synthetic", topic: str = "agreement"
+) -> Path:
+    """A multiple-choice suite of `items` generated items, to make runs long enough to kill.
+
+    Suites of different `topic`s ask different questions, so one model's request cache never
+    answers one from another.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     rows = [
         {
-            "question": f"Clause {i} of the agreement binds",
+            "question": f"Clause {i} of the {topic} binds",
             "choices": ["the parties", "nobody", "the court", "the seller"],
             "answer": i % 4,
         }
@@ -90,3 +97,23 @@ def profile_with(
     for version in versions:
         ProfileSuite.objects.create(profile=profile, suite=version.suite, weight=1.0)
     return profile
+
+
+def synthetic_campaign(
+    organization: Organization, directory: Path, *, candidates: int, suites: int, items: int
+) -> Campaign:
+    """A launched campaign of `candidates` tiny models × `suites` synthetic suites."""
+    from procure.runs.planning import campaign_launch
+
+    versions = [
+        upload_dir(organization, f"Suite {s}", synthetic_suite(
+            directory / f"s{s}", items=items, task=f"synthetic_{s}", topic=f"contract {s}"))
+        for s in range(suites)
+    ]  # fmt: skip
+    models = [
+        hf_candidate(organization, f"Tiny {c}", tiny_checkpoint(seed=c)) for c in range(candidates)
+    ]
+    profile = profile_with(organization, f"{candidates} × {suites}", versions)
+    return campaign_launch(
+        organization=organization, profile_id=profile.pk, candidate_ids=[m.pk for m in models]
+    )

@@ -39,5 +39,12 @@ def summary_lines() -> list[str]:
 
 
 def write(path: Path) -> None:
+    """Merge this session's figures into the file: the fault suite and the main suite run as
+    two pytest sessions, and each replaces only the suites it measured."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(recorded(), indent=2, sort_keys=True) + "\n")
+    try:
+        merged = json.loads(path.read_text())
+    except (OSError, ValueError):
+        merged = {}
+    merged.update(recorded())
+    path.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")

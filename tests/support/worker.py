@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import kombu.exceptions
+import redis
 from django.conf import settings
 
 from procure.celery import app
@@ -46,6 +48,12 @@ class WorkerProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 60.0) -> WorkerProcess:
+        self.launch()
+        self.wait_ready(timeout)
+        return self
+
+    def launch(self) -> None:
+        """Start the process without waiting for it to answer (to start several at once)."""
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "procure.settings.test",
@@ -81,8 +89,6 @@ class WorkerProcess:
             # way a host crash would.
             start_new_session=True,
         )
-        self.wait_ready(timeout)
-        return self
 
     @property
     def alive(self) -> bool:
@@ -93,8 +99,16 @@ class WorkerProcess:
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"worker exited early; see {self.log_path}")
-            if app.control.ping(destination=[self.hostname], timeout=0.5):
-                return
+            # A connection of its own each time: after a broker restart (the fault suite does
+            # that) pooled connections are dead, and the broadcast of a ping does not retry.
+            try:
+                with app.connection_for_write() as connection:
+                    if app.control.ping(
+                        destination=[self.hostname], timeout=0.5, connection=connection
+                    ):
+                        return
+            except (OSError, kombu.exceptions.OperationalError, redis.RedisError):
+                time.sleep(0.5)  # the broker is not back yet
         raise TimeoutError(f"worker not ready after {timeout}s; see {self.log_path}")
 
     def kill(self) -> None:

@@ -29,6 +29,10 @@ OPERATIONS = [
     ("delete", ORG + "candidates/{candidate}/deployment-options/{option}/", E),
     ("get", ORG + "candidates/{candidate}/evaluation-access/", V),
     ("put", ORG + "candidates/{candidate}/evaluation-access/", E),
+    ("get", ORG + "members/", A),
+    ("post", ORG + "members/", A),
+    ("patch", ORG + "members/{member}/", A),
+    ("delete", ORG + "members/{member}/", A),
     ("get", ORG + "suites/", V),
     ("post", ORG + "suites/", E),
     ("post", ORG + "suites/validate/", V),
@@ -91,6 +95,7 @@ def ids(org):
         "report": f.ReportFactory(organization=org, campaign=campaign).pk,
         "previous": f.ReportFactory(organization=org, campaign=campaign).pk,
         "alert": f.AlertFactory(organization=org).pk,
+        "member": f.MembershipFactory(organization=org).pk,
     }
 
 
@@ -177,6 +182,7 @@ def _as_template(path: str) -> str:
         "{report}": "{report_id}",
         "{previous}": "{previous_id}",
         "{alert}": "{alert_id}",
+        "{member}": "{member_id}",
         "/tokens/1/": "/tokens/{token_id}/",
     }
     for short, long in names.items():

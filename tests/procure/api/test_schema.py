@@ -1,9 +1,12 @@
 """The OpenAPI document is valid, generated without warnings, and documents our errors."""
 
 import pytest
+from django.test import Client
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
+
+from tests import factories as f
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +48,15 @@ def test_lists_are_paginated_and_filterable(schema):
     assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "PaginatedCandidateOutputList"
     )
+
+
+@pytest.mark.django_db
+def test_a_write_to_a_path_that_is_no_endpoint_is_a_json_404_even_in_a_browser_session():
+    user = f.MembershipFactory().user
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+
+    response = browser.patch("/api/v1/organizations/acme/members/not-an-id/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such endpoint (API paths end with a slash)."}

@@ -62,6 +62,7 @@ def seeded(db) -> Seeded:
         "campaign_id": campaign.pk,
         "run_id": run.pk,
         "alert_id": alert.pk,
+        "member_id": f.MembershipFactory(organization=org, role=Role.VIEWER).pk,
         "token_id": 10**17,  # revoking the token in use would end the run's authentication
     }
     return Seeded(key=key, path_parameters=ids)
