@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job for a new user: database ready, seed catalog and sample profiles loaded, a Celery
-# worker and the web UI running on localhost. `scripts/demo.sh stop` stops what it started.
+# worker, Celery beat and the web UI running on localhost. `scripts/demo.sh stop` stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +25,7 @@ stop_one() {  # name
 
 if [ "${1:-}" = stop ]; then
   stop_one web
+  stop_one beat
   stop_one worker
   exit 0
 fi
@@ -37,10 +38,16 @@ echo "[demo] loading the seed catalog and sample profiles"
 $BIN/python manage.py demo_setup
 
 stop_one worker
+stop_one beat
 stop_one web
 echo "[demo] starting a Celery worker (log: $LOG/worker.log)"
 $BIN/celery -A procure worker -Q eval_cpu,eval_api,housekeeping --concurrency 1 \
   -n demo@%h --loglevel INFO --logfile "$LOG/worker.log" --pidfile "$RUN/worker.pid" --detach
+# Beat sends the periodic work: re-queueing orphaned runs, and each profile's schedule. Its
+# schedule lives in the database (django-celery-beat), so one beat process serves them all.
+echo "[demo] starting Celery beat (log: $LOG/beat.log)"
+$BIN/celery -A procure beat --loglevel INFO --logfile "$LOG/beat.log" --pidfile "$RUN/beat.pid" \
+  --detach
 
 echo "[demo] starting the web server on http://127.0.0.1:$PORT (log: $LOG/web.log)"
 $BIN/gunicorn procure.wsgi:application --env DJANGO_SETTINGS_MODULE="$DJANGO_SETTINGS_MODULE" \
@@ -62,5 +69,6 @@ procure is running.
   Web UI:   http://127.0.0.1:$PORT/          (log in as demo / demo-password-1)
   Admin:    http://127.0.0.1:$PORT/admin/    (the seed catalog is under "Candidate models")
   Reports:  var/reports/*.pdf (and under "Latest reports" in the web UI)
+  Schedules: set one on a task profile ("Schedule"); Celery beat fires it (log: $LOG/beat.log)
   Stop it:  make stop
 TXT

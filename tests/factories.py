@@ -5,12 +5,14 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from procure.accounts.models import Membership, Organization, Role
 from procure.catalog.models import CandidateModel, DeploymentOption, EvaluationAccess
 from procure.profiles.models import ProfileSuite, TaskProfile
 from procure.reports.models import ReportSnapshot
 from procure.runs.models import Campaign, EvaluationRun, MetricResult, SampleResult
+from procure.schedules.models import Alert, Notification, Schedule, ScheduleFiring
 from procure.suites.models import Suite, SuiteVersion
 
 
@@ -189,3 +191,58 @@ class ReportFactory(factory.django.DjangoModelFactory[ReportSnapshot]):
     snapshot = factory.LazyFunction(dict)
     content_hash = factory.Sequence(lambda n: f"{n:064x}")
     verdict = "No verdict"
+
+
+class ScheduleFactory(factory.django.DjangoModelFactory[Schedule]):
+    """A schedule row only: procure.schedules.services.schedule_set also makes its beat entry."""
+
+    class Meta:
+        model = Schedule
+
+    organization = factory.SubFactory(OrganizationFactory)
+    profile = factory.SubFactory(
+        ProfileFactory, organization=factory.SelfAttribute("..organization")
+    )
+    frequency = "weekly"
+    crontab = "0 2 * * mon"
+
+
+class FiringFactory(factory.django.DjangoModelFactory[ScheduleFiring]):
+    class Meta:
+        model = ScheduleFiring
+
+    schedule = factory.SubFactory(ScheduleFactory)
+    sent_at = factory.LazyFunction(timezone.now)
+    outcome = "launched"
+
+
+class AlertFactory(factory.django.DjangoModelFactory[Alert]):
+    class Meta:
+        model = Alert
+
+    organization = factory.SubFactory(OrganizationFactory)
+    report = factory.SubFactory(ReportFactory, organization=factory.SelfAttribute("..organization"))
+    previous_report = factory.SubFactory(
+        ReportFactory, organization=factory.SelfAttribute("..organization")
+    )
+    title = "Contract review: Recommended model: A → B"
+    changes = factory.LazyFunction(
+        lambda: [
+            {
+                "kind": "recommended",
+                "subject": "Recommendation",
+                "before": "A",
+                "after": "B",
+                "message": "Recommended model: A → B",
+            }
+        ]
+    )
+
+
+class NotificationFactory(factory.django.DjangoModelFactory[Notification]):
+    class Meta:
+        model = Notification
+
+    alert = factory.SubFactory(AlertFactory)
+    organization = factory.SelfAttribute("alert.organization")
+    user = factory.SubFactory(UserFactory)

@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path, registe
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import (
+    alerts,
     campaigns,
     candidates,
     catalog_import,
@@ -14,6 +15,7 @@ from . import (
     profiles,
     reports,
     runs,
+    schedules,
     suites,
     tokens,
 )
@@ -67,6 +69,15 @@ organization_urls: list[URLPattern | URLResolver] = [
         "profiles/<id:profile_id>/",
         route(profiles.ProfileDetailApi, profiles.ProfileUpdateApi, profiles.ProfileDeleteApi),
     ),
+    path(
+        "profiles/<id:profile_id>/schedule/",
+        route(schedules.ScheduleDetailApi, schedules.ScheduleSetApi, schedules.ScheduleDeleteApi),
+    ),
+    path("profiles/<id:profile_id>/schedule/run/", schedules.ScheduleRunApi.as_view()),
+    path("profiles/<id:profile_id>/schedule/firings/", schedules.FiringListApi.as_view()),
+    path("alerts/", alerts.AlertListApi.as_view()),
+    path("alerts/<id:alert_id>/", alerts.AlertDetailApi.as_view()),
+    path("alerts/<id:alert_id>/read/", alerts.AlertReadApi.as_view()),
     path("campaigns/", route(campaigns.CampaignListApi, campaigns.CampaignLaunchApi)),
     path("campaigns/estimate/", campaigns.CampaignEstimateApi.as_view()),
     path("campaigns/<id:campaign_id>/", campaigns.CampaignStatusApi.as_view()),
@@ -78,6 +89,7 @@ organization_urls: list[URLPattern | URLResolver] = [
     path("reports/", route(reports.ReportListApi, reports.ReportGenerateApi)),
     path("reports/<id:report_id>/", reports.ReportDetailApi.as_view()),
     path("reports/<id:report_id>/pdf/", reports.ReportPdfApi.as_view()),
+    path("reports/<id:report_id>/diff/<id:previous_id>/", alerts.ReportDiffApi.as_view()),
 ]
 
 v1_urls: list[URLPattern | URLResolver] = [

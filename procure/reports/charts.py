@@ -94,6 +94,43 @@ def criteria_chart(names: Sequence[str], rows: Sequence[tuple[float, float, floa
     return _svg(figure)
 
 
+@dataclass(frozen=True)
+class HistoryPoint:
+    label: str  # when the report was written, as shown under the axis
+    recommended: str | None
+    fit: float | None  # of the recommended model
+    cost: float | None  # its monthly cost of ownership
+
+
+def history_chart(points: Sequence[HistoryPoint]) -> str:
+    """A profile's reports in order: the recommended model's fit and monthly cost, each new
+    recommendation named where it starts. Reports are evenly spaced (they are not a clock)."""
+    figure, fit_axes = plt.subplots(figsize=(7.0, 3.2))
+    cost_axes = fit_axes.twinx()
+    cost_axes.spines["right"].set_visible(True)
+    xs = list(range(len(points)))
+    fits = [100 * p.fit if p.fit is not None else float("nan") for p in points]
+    costs = [p.cost if p.cost is not None else float("nan") for p in points]
+    fit_axes.plot(xs, fits, "o-", color=BRAND, label="Fit of the recommended model (%)")
+    cost_axes.plot(xs, costs, "s--", color=ACCENT, label="Its monthly cost (USD)")
+    previous = None
+    for x, point in zip(xs, points, strict=True):
+        if point.recommended != previous and point.fit is not None:
+            fit_axes.annotate(point.recommended or "none", (x, 100 * point.fit), xytext=(4, 6),
+                              textcoords="offset points", fontsize=8)  # fmt: skip
+        previous = point.recommended
+    step = max(1, len(points) // 8)  # at most about eight labels
+    fit_axes.set_xticks(xs[::step], [p.label for p in points][::step])
+    fit_axes.set_ylabel("Fit (%)", color=BRAND)
+    cost_axes.set_ylabel("Monthly cost (USD)", color=ACCENT)
+    fit_axes.set_xlim(-0.5, len(points) - 0.5)
+    fit_axes.grid(True, color="#eceff3", linewidth=0.6)
+    handles = fit_axes.get_legend_handles_labels()[0] + cost_axes.get_legend_handles_labels()[0]
+    fit_axes.legend(handles=handles, loc="upper left", frameon=False, fontsize=8,
+                    bbox_to_anchor=(0, 1.18), ncols=2)  # fmt: skip
+    return _svg(figure)
+
+
 def _svg(figure: Figure) -> str:
     buffer = io.StringIO()
     figure.tight_layout()

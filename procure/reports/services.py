@@ -1,5 +1,7 @@
 """Producing reports: the recommendation of a finished campaign, frozen into a snapshot."""
 
+from functools import partial
+
 from django.contrib.auth.models import User
 from django.db import transaction
 
@@ -10,6 +12,7 @@ from procure.runs.selectors import campaign_get
 
 from .evidence import candidate_inputs, profile_input
 from .models import ReportSnapshot
+from .signals import report_generated
 from .snapshot import build_snapshot, content_hash
 
 
@@ -42,7 +45,7 @@ def report_generate(
         recommended = recommendation.candidate(recommendation.verdict.recommended_id).name
     campaign.recommendation = snapshot["recommendation"]
     campaign.save(update_fields=["recommendation"])
-    return ReportSnapshot.objects.create(
+    report = ReportSnapshot.objects.create(
         organization=organization,
         profile=campaign.profile,
         campaign=campaign,
@@ -53,3 +56,7 @@ def report_generate(
         recommended=recommended,
         created_by=user,
     )
+    transaction.on_commit(
+        partial(report_generated.send, sender=ReportSnapshot, report_id=report.pk)
+    )
+    return report

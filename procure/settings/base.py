@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "procure.profiles",
     "procure.runs",
     "procure.reports",
+    "procure.schedules",
     "procure.web",
 ]
 
@@ -110,6 +111,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 # The first key encrypts; all decrypt, so a key can be rotated by prepending a new one.
 # In development the key is derived from SECRET_KEY; production.py demands an explicit one.
 FIELD_ENCRYPTION_KEYS: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
+# Where people reach this site: links in e-mails (alerts) are built on it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")

@@ -31,6 +31,10 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 
+# Links in alert e-mails; by default the first allowed host that is not this machine, over HTTPS.
+_PUBLIC_HOSTS = [h for h in ALLOWED_HOSTS if h not in ("localhost", "127.0.0.1", "[::1]", "*")]
+_SITE_HOST = (_PUBLIC_HOSTS or ALLOWED_HOSTS)[0].lstrip(".")
+SITE_URL = env.str("SITE_URL", default=f"https://{_SITE_HOST}")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="procure@localhost")

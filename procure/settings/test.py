@@ -10,7 +10,6 @@ from .base import DATA_DIR, env
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Redis database 15 keeps test messages away from a developer's running demo (database 0).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
@@ -21,6 +20,11 @@ if "PROCURE_TEST_DATA_DIR" not in os.environ:
     (DATA_DIR / "test").mkdir(parents=True, exist_ok=True)
     os.environ["PROCURE_TEST_DATA_DIR"] = tempfile.mkdtemp(prefix="session-", dir=DATA_DIR / "test")
 DATA_DIR = Path(os.environ["PROCURE_TEST_DATA_DIR"])
+# Worker processes that tests start write their e-mail as files under the session's data
+# directory, where tests read them; the pytest process itself sends to Django's in-memory
+# outbox (pytest-django puts the locmem backend in place for it).
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = DATA_DIR / "outbox"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
@@ -67,16 +68,36 @@ def render_page(
 ) -> HttpResponse:
     """Render an organisation page with what the layout needs (switcher, navigation, role)."""
     user = current_user(request)
+    # Lazy: fragments (htmx) never render the layout, so they never pay its query.
+    memberships = SimpleLazyObject(lambda: list(_memberships_with_unread_alerts(user)))
     layout = {
         "membership": membership,
         "organization": membership.organization,
         "can_edit": membership.can(Role.EDITOR),
         "is_admin": membership.can(Role.ADMIN),
-        # Lazy: fragments (htmx) never render the switcher, so they never pay its query.
-        "memberships": SimpleLazyObject(lambda: list(membership_list_for_user(user=user))),
+        "memberships": memberships,
+        "unread_alerts": SimpleLazyObject(
+            lambda: next(
+                m.unread_alerts
+                for m in memberships
+                if m.organization_id == membership.organization_id
+            )
+        ),
         "section": _section(request),
     }
     return render(request, template, {**layout, **(context or {})}, status=status)
+
+
+def _memberships_with_unread_alerts(user: User) -> QuerySet[Membership]:
+    """The switcher's memberships, each with its count of unread alerts for the user: the
+    navigation's count comes with the query the switcher makes anyway."""
+    unread = Q(
+        organization__notifications__user=user,
+        organization__notifications__read_at__isnull=True,
+    )
+    return membership_list_for_user(user=user).annotate(
+        unread_alerts=Count("organization__notifications", filter=unread)
+    )
 
 
 def forbidden(request: HttpRequest, membership: Membership, reason: str) -> HttpResponse:

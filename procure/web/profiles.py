@@ -13,6 +13,7 @@ from procure.core.validation import ImportProblem
 from procure.profiles.models import TaskProfile
 from procure.profiles.selectors import profile_get, profile_list
 from procure.profiles.services import ProfileInUse, profile_delete, profile_save
+from procure.schedules.selectors import schedule_list
 from procure.suites.selectors import suite_list
 
 from .forms import (
@@ -50,6 +51,7 @@ def profile_detail(request: HttpRequest, membership: Membership, profile_id: int
         "campaigns": campaign_list_with_counts(organization=organization, profile_id=profile.pk)[
             :10
         ],
+        "schedule": schedule_list(organization=organization).filter(profile=profile).first(),
     }
     return render_page(request, membership, "web/profiles/detail.html", context)
 

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import campaigns, catalog, members, overview, profiles, reports, suites
+from . import campaigns, catalog, members, overview, profiles, reports, schedules, suites
 
 
 class ObjectIdConverter:
@@ -28,6 +28,31 @@ urlpatterns = [
     path("profiles/<oid:profile_id>/", profiles.profile_detail, name="profile-detail"),
     path("profiles/<oid:profile_id>/edit/", profiles.profile_edit, name="profile-edit"),
     path("profiles/<oid:profile_id>/delete/", profiles.profile_delete_view, name="profile-delete"),
+    path("profiles/<oid:profile_id>/history/", schedules.profile_history, name="profile-history"),
+    # Schedules and alerts
+    path("profiles/<oid:profile_id>/schedule/", schedules.schedule_page, name="profile-schedule"),
+    path(
+        "profiles/<oid:profile_id>/schedule/save/",
+        schedules.schedule_save,
+        name="profile-schedule-save",
+    ),
+    path(
+        "profiles/<oid:profile_id>/schedule/run/",
+        schedules.schedule_run_now,
+        name="profile-schedule-run",
+    ),
+    path(
+        "profiles/<oid:profile_id>/schedule/delete/",
+        schedules.schedule_delete_view,
+        name="profile-schedule-delete",
+    ),
+    path("notifications/", schedules.notification_list_page, name="notifications"),
+    path(
+        "notifications/read-all/", schedules.notifications_read_all, name="notifications-read-all"
+    ),
+    path(
+        "notifications/<oid:alert_id>/read/", schedules.notification_read, name="notification-read"
+    ),
     # Catalog
     path("catalog/", catalog.candidate_list_page, name="catalog"),
     path("catalog/new/", catalog.candidate_create, name="candidate-new"),
@@ -70,6 +95,11 @@ urlpatterns = [
     path("reports/", reports.report_list_page, name="reports"),
     path("reports/<oid:report_id>/", reports.report_detail, name="report-detail"),
     path("reports/<oid:report_id>/pdf/", reports.report_pdf, name="report-pdf"),
+    path(
+        "reports/<oid:report_id>/diff/<oid:previous_id>/",
+        schedules.report_diff_page,
+        name="report-diff",
+    ),
     # Members
     path("members/", members.member_list_page, name="members"),
     path("members/<oid:member_id>/role/", members.member_role, name="member-role"),

@@ -34,7 +34,13 @@ def all_selectors() -> list[Callable[..., Any]]:
 
 
 def organization_of(obj: Model) -> Any:
-    paths = ("organization", "suite.organization", "candidate.organization", "run.organization")
+    paths = (
+        "organization",
+        "suite.organization",
+        "candidate.organization",
+        "run.organization",
+        "schedule.organization",
+    )
     for path in paths:
         target: Any = obj
         try:
@@ -62,6 +68,10 @@ def tenant_rows(organization) -> dict[str, Model]:
     f.SampleResultFactory(run=run)
     report = f.ReportFactory(organization=organization, profile=profile, campaign=campaign)
     member = f.MembershipFactory(organization=organization).user
+    schedule = f.ScheduleFactory(organization=organization, profile=profile)
+    f.FiringFactory(schedule=schedule, campaign=campaign)
+    alert = f.AlertFactory(organization=organization, profile=profile, report=report)
+    f.NotificationFactory(alert=alert, user=member)
     return {
         "user": member,
         "candidate_id": candidate,

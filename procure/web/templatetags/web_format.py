@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import template
 
 from procure.catalog.models import CandidateModel
+from procure.schedules.drift import format_fit
 from procure.web.vocabulary import REGION_NAMES
 
 register = template.Library()
@@ -51,3 +52,21 @@ def option_regions(candidate: CandidateModel) -> list[str]:
 @register.inclusion_tag("web/_status.html")
 def status_badge(status: str, label: str = "") -> dict[str, str]:
     return {"status": status, "label": label or status.replace("_", " ").capitalize()}
+
+
+@register.filter
+def points(share: float) -> str:
+    """A share of items as points: 0.02 → "2"."""
+    return f"{round(100 * share, 4):g}"
+
+
+@register.filter
+def percent(share: float) -> str:
+    """0.1 → "10%"."""
+    return f"{round(100 * share, 4):g}%"
+
+
+@register.filter
+def fit_percent(fit: float | None) -> str:
+    """0.6123 → "61.2%", as alerts write it."""
+    return format_fit(fit)

@@ -56,6 +56,15 @@ OPERATIONS = [
     ("post", ORG + "reports/", E),
     ("get", ORG + "reports/{report}/", V),
     ("get", ORG + "reports/{report}/pdf/", V),
+    ("get", ORG + "reports/{report}/diff/{previous}/", V),
+    ("get", ORG + "profiles/{profile}/schedule/", V),
+    ("put", ORG + "profiles/{profile}/schedule/", E),
+    ("delete", ORG + "profiles/{profile}/schedule/", E),
+    ("post", ORG + "profiles/{profile}/schedule/run/", E),
+    ("get", ORG + "profiles/{profile}/schedule/firings/", V),
+    ("get", ORG + "alerts/", V),
+    ("get", ORG + "alerts/{alert}/", V),
+    ("post", ORG + "alerts/{alert}/read/", V),
 ]
 # Not under an organisation: any authenticated user, for their own rows.
 PERSONAL = [
@@ -84,6 +93,8 @@ def ids(org):
         "campaign": campaign.pk,
         "run": run.pk,
         "report": f.ReportFactory(organization=org, campaign=campaign).pk,
+        "previous": f.ReportFactory(organization=org, campaign=campaign).pk,
+        "alert": f.AlertFactory(organization=org).pk,
         "member": f.MembershipFactory(organization=org).pk,
     }
 
@@ -169,6 +180,8 @@ def _as_template(path: str) -> str:
         "{campaign}": "{campaign_id}",
         "{run}": "{run_id}",
         "{report}": "{report_id}",
+        "{previous}": "{previous_id}",
+        "{alert}": "{alert_id}",
         "{member}": "{member_id}",
         "/tokens/1/": "/tokens/{token_id}/",
     }
