@@ -22,6 +22,15 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Throttling counts live in the cache: one test's failed tokens must not throttle the next."""
+    yield
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def broker_clean() -> None:
     """Empty the test broker database so no message from an earlier session is delivered."""

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
 from procure.accounts.models import Membership, Organization, Role
+from procure.audit.models import Action, AuditEvent
 from procure.catalog.models import CandidateModel, DeploymentOption, EvaluationAccess
 from procure.profiles.models import ProfileSuite, TaskProfile
 from procure.reports.models import ReportSnapshot
@@ -189,3 +190,16 @@ class ReportFactory(factory.django.DjangoModelFactory[ReportSnapshot]):
     snapshot = factory.LazyFunction(dict)
     content_hash = factory.Sequence(lambda n: f"{n:064x}")
     verdict = "No verdict"
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory[AuditEvent]):
+    class Meta:
+        model = AuditEvent
+
+    organization = factory.SubFactory(OrganizationFactory)
+    actor = "alice"
+    action = Action.PROFILE_CHANGED
+    object_type = "profile"
+    object_id = 1
+    object_repr = "Contract review"
+    changes = factory.LazyFunction(lambda: {"peak_rps": {"old": 1, "new": 2}})

@@ -4,6 +4,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from procure.accounts.models import Organization
+from procure.audit.models import Action
+from procure.audit.services import audit_record
 from procure.decision import Recommendation, recommend
 from procure.runs.models import Campaign, CampaignStatus
 from procure.runs.selectors import campaign_get
@@ -42,7 +44,7 @@ def report_generate(
         recommended = recommendation.candidate(recommendation.verdict.recommended_id).name
     campaign.recommendation = snapshot["recommendation"]
     campaign.save(update_fields=["recommendation"])
-    return ReportSnapshot.objects.create(
+    report = ReportSnapshot.objects.create(
         organization=organization,
         profile=campaign.profile,
         campaign=campaign,
@@ -53,3 +55,10 @@ def report_generate(
         recommended=recommended,
         created_by=user,
     )
+    audit_record(
+        organization=organization,
+        action=Action.REPORT_GENERATED,
+        target=report,
+        changes={"campaign": campaign.pk, "recommended": recommended},
+    )
+    return report

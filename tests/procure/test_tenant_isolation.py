@@ -62,6 +62,7 @@ def tenant_rows(organization) -> dict[str, Model]:
     f.SampleResultFactory(run=run)
     report = f.ReportFactory(organization=organization, profile=profile, campaign=campaign)
     member = f.MembershipFactory(organization=organization).user
+    f.AuditEventFactory(organization=organization)
     return {
         "user": member,
         "candidate_id": candidate,

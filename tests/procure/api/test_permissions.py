@@ -52,6 +52,7 @@ OPERATIONS = [
     ("post", ORG + "reports/", E),
     ("get", ORG + "reports/{report}/", V),
     ("get", ORG + "reports/{report}/pdf/", V),
+    ("get", ORG + "audit/", A),
 ]
 # Not under an organisation: any authenticated user, for their own rows.
 PERSONAL = [
