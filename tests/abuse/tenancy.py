@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
@@ -222,8 +222,66 @@ def tables_changed(before: dict[str, int], after: dict[str, int]) -> list[str]:
     )
 
 
-def call(client: Client, method: str, url: str) -> Any:
-    """One request with an empty body (JSON for the API); what a probe sends."""
+def call(client: Client, method: str, url: str, data: Any = None, **extra: Any) -> Any:
+    """One request; without data, an empty body (JSON for the API), which is what a probe sends.
+    With data, a form (multipart for files) unless `extra` says otherwise (format="json")."""
+    if data is not None:
+        return getattr(client, method)(url, data, **extra)
     if isinstance(client, APIClient):
         return getattr(client, method)(url, {}, format="json")
     return getattr(client, method)(url, {})
+
+
+# --- Security headers, on every response the probes receive ------------------------------------
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def header_problems(response: Any) -> list[str]:
+    """What is missing from a response's security headers (empty when all is well)."""
+    problems = [
+        f"{name} is {response.get(name)!r}"
+        for name, value in SECURITY_HEADERS.items()
+        if response.get(name) != value
+    ]
+    policy = response.get("Content-Security-Policy", "")
+    directives = dict(
+        [*part.strip().split(" ", 1), ""][:2] for part in policy.split(";") if part.strip()
+    )
+    scripts = directives.get("script-src", "")
+    if (
+        directives.get("default-src") != "'self'"
+        or directives.get("frame-ancestors") != "'none'"
+        or directives.get("object-src") != "'none'"
+        or not scripts.startswith("'self'")
+        or "unsafe" in scripts
+    ):
+        problems.append(f"Content-Security-Policy is {policy!r}")
+    return problems
+
+
+class Probe:
+    """Sends requests, each in a rolled-back savepoint, noting the tables it wrote to and any
+    security header a response lacks."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.header_problems: list[str] = []
+
+    def send(
+        self, client: Client, method: str, url: str, data: Any = None, **extra: Any
+    ) -> tuple[Any, list[str]]:
+        with transaction.atomic():
+            before = rows_written()
+            response = call(client, method, url, data, **extra)
+            written = tables_changed(before, rows_written())
+            transaction.set_rollback(True)
+        self.requests += 1
+        for problem in header_problems(response):
+            self.header_problems.append(f"{method.upper()} {url}: {problem}")
+        return response, written

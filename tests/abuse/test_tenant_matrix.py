@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -23,11 +22,9 @@ from .tenancy import (
     FIXED_VALUES,
     ROLES,
     Endpoint,
+    Probe,
     Tenant,
-    call,
     endpoints,
-    rows_written,
-    tables_changed,
 )
 
 pytestmark = [pytest.mark.abuse, pytest.mark.django_db]
@@ -52,22 +49,6 @@ def _cheap_pdfs(monkeypatch: pytest.MonkeyPatch) -> None:
     # Access is decided before rendering; PDF rendering (seconds each) is tested in its own right.
     for module in ("procure.web.reports", "procure.api.reports"):
         monkeypatch.setattr(f"{module}.render_pdf", lambda report: b"%PDF-1.7 matrix")
-
-
-class Probe:
-    """Sends requests, each in a rolled-back savepoint, noting the tables it wrote to."""
-
-    def __init__(self) -> None:
-        self.requests = 0
-
-    def send(self, client: Client, method: str, url: str) -> tuple[Any, list[str]]:
-        with transaction.atomic():
-            before = rows_written()
-            response = call(client, method, url)
-            written = tables_changed(before, rows_written())
-            transaction.set_rollback(True)
-        self.requests += 1
-        return response, written
 
 
 @pytest.fixture(autouse=True)
@@ -140,9 +121,9 @@ def test_anonymous_visitors_are_sent_to_log_in_and_write_nothing(tenants):
             if not ok:
                 failures.append(f"{method.upper()} {url}: {status} for an anonymous visitor")
 
-    assert not failures, "\n".join(failures)
+    assert not failures + probe.header_problems, "\n".join(failures + probe.header_problems)
     add_to_figure(SUITE, "endpoint × role × method cases checked", probe.requests)
-    add_to_figure(SUITE, "requests sent", probe.requests)
+    _count(probe)
 
 
 def test_a_user_of_no_organisation_gets_404_for_every_organisation_url(tenants):
@@ -162,8 +143,8 @@ def test_a_user_of_no_organisation_gets_404_for_every_organisation_url(tenants):
                 failures.append(f"{method.upper()} {url}: {response.status_code}, wrote {written}")
             add_to_figure(SUITE, "endpoint × role × method cases checked")
 
-    assert not failures, "\n".join(failures)
-    add_to_figure(SUITE, "requests sent", probe.requests)
+    assert not failures + probe.header_problems, "\n".join(failures + probe.header_problems)
+    _count(probe)
 
 
 def test_each_role_gets_what_it_should_in_its_own_organisation(tenants):
@@ -180,8 +161,8 @@ def test_each_role_gets_what_it_should_in_its_own_organisation(tenants):
                 if problem:
                     failures.append(f"{method.upper()} {url} as {role}: {problem}")
 
-    assert not failures, "\n".join(failures)
-    add_to_figure(SUITE, "requests sent", probe.requests)
+    assert not failures + probe.header_problems, "\n".join(failures + probe.header_problems)
+    _count(probe)
 
 
 def _own_org_problem(
@@ -238,12 +219,12 @@ def test_members_of_another_organisation_get_404_and_change_nothing(tenants):
                             f"expected {expected}; wrote {written}"
                         )
 
-    assert not failures, "\n".join(failures)
+    assert not failures + probe.header_problems, "\n".join(failures + probe.header_problems)
     assert _organisation_rows(bravo) == before
     add_to_figure(SUITE, "cross-organisation requests", cross)
     add_to_figure(SUITE, "cross-organisation reads or writes that succeeded", succeeded)
     add_to_figure(SUITE, "endpoint × role × method cases checked", cross)
-    add_to_figure(SUITE, "requests sent", probe.requests)
+    _count(probe)
 
 
 def test_personal_endpoints_never_show_or_revoke_another_users_tokens(tenants):
@@ -264,9 +245,9 @@ def test_personal_endpoints_never_show_or_revoke_another_users_tokens(tenants):
             failures.append(f"alpha's {role} revoking bravo's token: {revoked.status_code}")
         add_to_figure(SUITE, "endpoint × role × method cases checked", 4)
 
-    assert not failures, "\n".join(failures)
+    assert not failures + probe.header_problems, "\n".join(failures + probe.header_problems)
     assert ApiToken.objects.filter(pk=theirs).exists()
-    add_to_figure(SUITE, "requests sent", probe.requests)
+    _count(probe)
 
 
 def _organisation_rows(tenant: Tenant) -> dict[str, list[dict[str, Any]]]:
@@ -296,8 +277,10 @@ def _organisation_path(model: Any) -> str | None:
         return "organization"
     for field in fields:
         related = field.related_model if field.many_to_one or field.one_to_one else None
-        if related is not None and field.concrete and any(
-            other.name == "organization" for other in related._meta.get_fields()
+        if (
+            related is not None
+            and field.concrete
+            and any(other.name == "organization" for other in related._meta.get_fields())
         ):
             return f"{field.name}__organization"
     if any(field.name == "user" for field in fields):
@@ -307,3 +290,9 @@ def _organisation_path(model: Any) -> str | None:
 
 def _can(role: str, needed: str) -> bool:
     return ROLE_RANK[Role(role)] >= ROLE_RANK[Role(needed)]
+
+
+def _count(probe: Probe) -> None:
+    add_to_figure(SUITE, "requests sent", probe.requests)
+    # Every one of them was checked for the security headers as well.
+    add_to_figure("security headers", "responses checked", probe.requests)
