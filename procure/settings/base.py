@@ -143,6 +143,10 @@ MEDIA_ROOT = DATA_DIR / "media"
 # In development the key is derived from SECRET_KEY; production.py demands an explicit one.
 FIELD_ENCRYPTION_KEYS: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
+# bench/bench_load.py sets this to serve /bench/bare: the same middleware, no database work, the
+# baseline every page's latency is compared with. Off everywhere else.
+BENCH_BARE_VIEW = env.bool("PROCURE_BENCH_BARE_VIEW", default=False)
+
 # --- Security headers -------------------------------------------------------------------------
 # Every response carries a Content-Security-Policy (django-csp). Scripts run only from our own
 # static files or inline blocks that carry the response's nonce; event handler attributes are

@@ -2,7 +2,7 @@
 
 After a real campaign (worker, endpoint that refuses requests without the key, report), the key
 is searched for in the database dump, the worker's log, the results, the report snapshot, the
-data directory, the audit log, and every page and API response an admin or a viewer of the
+data directory, the audit log, and every page and API response an admin of the
 organisation can GET (reports as JSON, HTML and PDF text included).
 """
 
@@ -115,8 +115,8 @@ def test_an_endpoint_key_appears_nowhere_but_at_the_endpoint(celery_worker, arti
         "report_id": report.pk,
         "member_id": org.memberships.get(role=Role.VIEWER).pk,
     }
-    for role in (Role.ADMIN, Role.VIEWER):
-        look_at_every_page(search, org, role, ids)
+    # An admin reads every page a viewer or editor can, and the members and audit pages too.
+    look_at_every_page(search, org, Role.ADMIN, ids)
 
     assert not search.found, search.found
     record_figure(SUITE, "places searched", len(search.places))
