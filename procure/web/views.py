@@ -30,5 +30,5 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def bare(request: HttpRequest) -> HttpResponse:
-    """"ok", and nothing else: what a request costs before any page does its own work."""
+    """A plain "ok" and nothing else: what a request costs before a page does its own work."""
     return HttpResponse("ok", content_type="text/plain")
