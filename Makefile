@@ -38,6 +38,7 @@ stop:
 bench: services install
 	$(BIN)/python bench/bench_decision.py
 	$(BIN)/python bench/bench_eval.py
+	$(BIN)/python bench/bench_load.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

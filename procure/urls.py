@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -23,3 +24,6 @@ urlpatterns = [
         name="account-token-revoke",
     ),
 ]
+
+if settings.BENCH_BARE_VIEW:
+    urlpatterns.append(path("bench/bare", web_views.bare, name="bench-bare"))

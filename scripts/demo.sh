@@ -60,7 +60,7 @@ for _ in $(seq 1 60); do
 done
 curl -fsS "http://127.0.0.1:$PORT/healthz" && echo
 
-echo "[demo] running the demo campaigns (first run: about 5 minutes to train two tiny models)"
+echo "[demo] running the demo campaigns (the first run trains two tiny models: 10 minutes or more)"
 $BIN/python manage.py demo_campaign --profile "${DEMO_PROFILE:-demo}" --out var/reports
 
 cat <<TXT

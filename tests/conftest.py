@@ -22,6 +22,15 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Throttling counts live in the cache: one test's failed tokens must not throttle the next."""
+    yield
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def broker_clean() -> None:
     """Empty the test broker database so no message from an earlier session is delivered."""
@@ -47,12 +56,16 @@ def _session_worker(
 
 
 @pytest.fixture
-def celery_worker(transactional_db: None, _session_worker: "WorkerProcess") -> "WorkerProcess":
+def celery_worker(
+    transactional_db: None, _session_worker: "WorkerProcess"
+) -> Iterator["WorkerProcess"]:
     """A real worker process, (re)started if a test killed it. Tests using it see only
-    committed data, hence transactional_db."""
+    committed data, hence transactional_db; the test's rows are removed only once the worker
+    has finished what the test set off."""
     if not _session_worker.alive:
         _session_worker.start()
-    return _session_worker
+    yield _session_worker
+    _session_worker.wait_idle()
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from procure.accounts.models import Membership, Organization, Role
+from procure.audit.models import Action, AuditEvent
 from procure.catalog.models import CandidateModel, DeploymentOption, EvaluationAccess
 from procure.profiles.models import ProfileSuite, TaskProfile
 from procure.reports.models import ReportSnapshot
@@ -246,3 +247,16 @@ class NotificationFactory(factory.django.DjangoModelFactory[Notification]):
     alert = factory.SubFactory(AlertFactory)
     organization = factory.SelfAttribute("alert.organization")
     user = factory.SubFactory(UserFactory)
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory[AuditEvent]):
+    class Meta:
+        model = AuditEvent
+
+    organization = factory.SubFactory(OrganizationFactory)
+    actor = "alice"
+    action = Action.PROFILE_CHANGED
+    object_type = "profile"
+    object_id = 1
+    object_repr = "Contract review"
+    changes = factory.LazyFunction(lambda: {"peak_rps": {"old": 1, "new": 2}})

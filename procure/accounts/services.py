@@ -7,6 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from procure.audit.models import Action
+from procure.audit.services import audit_record, change
+
 from .models import ApiToken, Membership, Organization, Role
 
 
@@ -27,9 +30,14 @@ def member_add(
     if password is not None and (created or not user.has_usable_password()):
         user.set_password(password)
         user.save()
-    Membership.objects.update_or_create(
+    existing = Membership.objects.filter(user=user, organization=organization).first()
+    membership, _ = Membership.objects.update_or_create(
         user=user, organization=organization, defaults={"role": Role(role)}
     )
+    if existing is None:
+        _audit_member(Action.MEMBER_ADDED, membership, None, membership.role)
+    elif existing.role != membership.role:
+        _audit_member(Action.MEMBER_ROLE_CHANGED, membership, existing.role, membership.role)
     return user
 
 
@@ -94,8 +102,11 @@ def membership_set_role(*, organization: Organization, membership_id: int, role:
     )
     if membership.role == Role.ADMIN and role != Role.ADMIN:
         _keep_an_admin(organization, membership)
+    old = membership.role
     membership.role = Role(role)
     membership.save(update_fields=["role"])
+    if old != membership.role:
+        _audit_member(Action.MEMBER_ROLE_CHANGED, membership, old, membership.role)
     return membership
 
 
@@ -107,7 +118,17 @@ def membership_remove(*, organization: Organization, membership_id: int) -> None
     )
     if membership.role == Role.ADMIN:
         _keep_an_admin(organization, membership)
+    _audit_member(Action.MEMBER_REMOVED, membership, membership.role, None)
     membership.delete()
+
+
+def _audit_member(action: Action, membership: Membership, old: str | None, new: str | None) -> None:
+    audit_record(
+        organization=membership.organization,
+        action=action,
+        target=membership.user,
+        changes={"role": change(old, new)},
+    )
 
 
 def _keep_an_admin(organization: Organization, leaving: Membership) -> None:

@@ -52,6 +52,8 @@ class DeploymentOptionCreateApi(OrganizationApi):
         responses={201: DeploymentOptionOutputSerializer},
     )
     def post(self, request: Request, slug: str, candidate_id: int) -> Response:
+        # Another organisation's candidate is a 404 whatever the body holds, never a 400.
+        candidate_get(organization=self.organization, candidate_id=candidate_id)
         serializer = DeploymentOptionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         option = deployment_option_create(

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from procure.accounts.models import Role
 from procure.catalog.models import EvaluationAccess, EvaluationBackend
-from procure.catalog.selectors import evaluation_access_get
+from procure.catalog.selectors import candidate_get, evaluation_access_get
 from procure.catalog.services import evaluation_access_set
 
 from .candidates import EvaluationAccessOutputSerializer
@@ -63,6 +63,8 @@ class EvaluationAccessSetApi(OrganizationApi):
         responses=EvaluationAccessOutputSerializer,
     )
     def put(self, request: Request, slug: str, candidate_id: int) -> Response:
+        # Another organisation's candidate is a 404 whatever the body holds, never a 400.
+        candidate_get(organization=self.organization, candidate_id=candidate_id)
         serializer = EvaluationAccessInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = serializer.validated_data

@@ -66,6 +66,8 @@ class MemberAddApi(MemberApi):
 class MemberRoleApi(MemberApi):
     @extend_schema(tags=TAGS, request=MemberRoleInputSerializer, responses=MemberOutputSerializer)
     def patch(self, request: Request, slug: str, member_id: int) -> Response:
+        # Another organisation's member is a 404 whatever the body says.
+        membership_list(organization=self.organization).get(pk=member_id)
         serializer = MemberRoleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         member = membership_set_role(

@@ -1,10 +1,16 @@
 """/api/: the OpenAPI schema and its documentation pages, and version 1 of the API."""
 
+from csp.decorators import csp_update
 from django.urls import URLPattern, URLResolver, include, path, re_path, register_converter
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from . import (
     alerts,
+    audit,
     campaigns,
     candidates,
     catalog_import,
@@ -90,6 +96,7 @@ organization_urls: list[URLPattern | URLResolver] = [
     path("reports/<id:report_id>/", reports.ReportDetailApi.as_view()),
     path("reports/<id:report_id>/pdf/", reports.ReportPdfApi.as_view()),
     path("reports/<id:report_id>/diff/<id:previous_id>/", alerts.ReportDiffApi.as_view()),
+    path("audit/", audit.AuditEventListApi.as_view()),
 ]
 
 v1_urls: list[URLPattern | URLResolver] = [
@@ -99,10 +106,32 @@ v1_urls: list[URLPattern | URLResolver] = [
     path("tokens/<id:token_id>/", tokens.TokenRevokeApi.as_view()),
 ]
 
+# The documentation pages load Swagger UI and Redoc from their CDN (and Redoc its fonts and a
+# worker): only these two pages allow those origins. The split Swagger view serves its start-up
+# script from our own origin instead of inline.
+CDN = "https://cdn.jsdelivr.net"
+docs_policy = csp_update(
+    {
+        "script-src": [CDN],
+        "style-src": [CDN, "https://fonts.googleapis.com"],
+        "img-src": [CDN],
+        "font-src": ["https://fonts.gstatic.com"],
+        "worker-src": ["blob:"],
+    }
+)
+
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path(
+        "docs/",
+        docs_policy(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
+    path(
+        "redoc/",
+        docs_policy(SpectacularRedocView.as_view(url_name="api-schema")),
+        name="api-redoc",
+    ),
     path("v1/", include(v1_urls)),
     re_path(r"", not_found),
 ]

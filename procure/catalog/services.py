@@ -10,6 +10,8 @@ from django.db import transaction
 from evals.backends import parse_options
 from evals.spec import EvalError, ModelSpec
 from procure.accounts.models import Organization
+from procure.audit.models import Action
+from procure.audit.services import audit_record, changed_fields, field_values
 from procure.core.validation import ImportProblem, clean_problems
 
 from .models import CandidateModel, DeploymentOption, EvaluationAccess
@@ -65,7 +67,9 @@ def candidate_update(
 ) -> CandidateModel:
     """Change a candidate's own fields. DoesNotExist if it is not this organisation's."""
     candidate = candidate_get(organization=organization, candidate_id=candidate_id)
-    return _save_fields(candidate, fields, CANDIDATE_FIELDS)
+    return _save_audited(
+        organization, candidate, fields, CANDIDATE_FIELDS, Action.CANDIDATE_CHANGED
+    )
 
 
 @transaction.atomic
@@ -105,7 +109,17 @@ def catalog_import(
         updated += not was_created
     if problems:
         raise ImportProblem(problems)
+    audit_record(
+        organization=organization,
+        action=Action.CATALOG_IMPORTED,
+        target_repr=f"{len(entries)} candidate(s)",
+        changes={"created": created, "updated": updated, "candidates": _names(entries)},
+    )
     return ImportResult(created=created, updated=updated)
+
+
+def _names(entries: list[Any]) -> list[str]:
+    return [str(entry.get("name")) for entry in entries if isinstance(entry, Mapping)]
 
 
 def _import_candidate(
@@ -148,6 +162,8 @@ def _import_candidate(
         if candidate.name in secrets:
             access.set_secret(secrets[candidate.name])
         _save_valid(access, access_place)
+        if candidate.name in secrets:
+            _audit_secret(organization, access)
     return was_created
 
 
@@ -161,12 +177,23 @@ def _save_valid(instance: CandidateModel | DeploymentOption | EvaluationAccess, 
 M = TypeVar("M", CandidateModel, DeploymentOption)
 
 
-def _save_fields(instance: M, fields: Mapping[str, Any], allowed: Sequence[str]) -> M:
-    """Set the allowed fields, validate the whole row (ValidationError by field), save."""
+def _save_audited(
+    organization: Organization,
+    instance: M,
+    fields: Mapping[str, Any],
+    allowed: Sequence[str],
+    action: Action,
+) -> M:
+    """Set the allowed fields, validate the whole row (ValidationError by field), save, and
+    note in the audit log what changed (a new row: every field it was given)."""
+    before = field_values(instance, allowed) if instance.pk else {}
     for key, value in _pick(fields, allowed, type(instance).__name__).items():
         setattr(instance, key, value)
     instance.full_clean()
     instance.save()
+    changes = changed_fields(before, field_values(instance, allowed))
+    if changes:
+        audit_record(organization=organization, action=action, target=instance, changes=changes)
     return instance
 
 
@@ -183,7 +210,10 @@ class SecretNeedsAdmin(PermissionError):
 @transaction.atomic
 def candidate_create(*, organization: Organization, **fields: Any) -> CandidateModel:
     """A new candidate from its own fields. ValidationError names each bad field."""
-    return _save_fields(CandidateModel(organization=organization), fields, CANDIDATE_FIELDS)
+    candidate = CandidateModel(organization=organization)
+    return _save_audited(
+        organization, candidate, fields, CANDIDATE_FIELDS, Action.CANDIDATE_CREATED
+    )
 
 
 @transaction.atomic
@@ -199,6 +229,12 @@ def candidate_delete(*, organization: Organization, candidate_id: int) -> None:
         raise CandidateInUse(
             f"{candidate.name} is being evaluated; cancel its campaigns before deleting it."
         )
+    audit_record(
+        organization=organization,
+        action=Action.CANDIDATE_DELETED,
+        target_id=candidate.pk,
+        target_repr=str(candidate),
+    )
     candidate.delete()
 
 
@@ -207,7 +243,8 @@ def deployment_option_create(
     *, organization: Organization, candidate_id: int, **fields: Any
 ) -> DeploymentOption:
     candidate = candidate_get(organization=organization, candidate_id=candidate_id)
-    return _save_fields(DeploymentOption(candidate=candidate), fields, OPTION_FIELDS)
+    option = DeploymentOption(candidate=candidate)
+    return _save_audited(organization, option, fields, OPTION_FIELDS, Action.OPTION_CREATED)
 
 
 @transaction.atomic
@@ -217,16 +254,23 @@ def deployment_option_update(
     option = deployment_option_list(organization=organization, candidate_id=candidate_id).get(
         pk=option_id
     )
-    return _save_fields(option, fields, OPTION_FIELDS)
+    return _save_audited(organization, option, fields, OPTION_FIELDS, Action.OPTION_CHANGED)
 
 
 @transaction.atomic
 def deployment_option_delete(
     *, organization: Organization, candidate_id: int, option_id: int
 ) -> None:
-    deployment_option_list(organization=organization, candidate_id=candidate_id).get(
+    option = deployment_option_list(organization=organization, candidate_id=candidate_id).get(
         pk=option_id
-    ).delete()
+    )
+    audit_record(
+        organization=organization,
+        action=Action.OPTION_DELETED,
+        target_id=option.pk,
+        target_repr=str(option),
+    )
+    option.delete()
 
 
 @transaction.atomic
@@ -253,6 +297,7 @@ def evaluation_access_set(
     ).first() or EvaluationAccess(candidate=candidate)
     if not can_manage_secrets and (secret is not None or access.has_secret):
         raise SecretNeedsAdmin(SecretNeedsAdmin.message)
+    before = field_values(access, ACCESS_FIELDS) if access.pk else {}
     access.backend = backend
     access.identity = identity
     access.revision = revision
@@ -262,7 +307,20 @@ def evaluation_access_set(
     access.full_clean()
     _check_options(access)
     access.save()
+    changes = changed_fields(before, field_values(access, ACCESS_FIELDS))
+    if changes:
+        audit_record(
+            organization=organization, action=Action.ACCESS_CHANGED, target=access, changes=changes
+        )
+    if secret is not None:
+        _audit_secret(organization, access)
     return access
+
+
+def _audit_secret(organization: Organization, access: EvaluationAccess) -> None:
+    # That a secret was set or cleared, by whom and when; never its value, not even masked.
+    action = Action.SECRET_SET if access.has_secret else Action.SECRET_CLEARED
+    audit_record(organization=organization, action=action, target=access)
 
 
 def _check_options(access: EvaluationAccess) -> None:

@@ -7,6 +7,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from procure.accounts.models import Organization
+from procure.audit.models import Action
+from procure.audit.services import audit_record, changed_fields, field_values
 from procure.core.validation import ImportProblem, clean_problems
 from procure.suites.models import Suite
 
@@ -57,8 +59,10 @@ def profile_save(
         raise ImportProblem([f"profile: unknown field(s) {', '.join(unknown)}"])
     if profile_id is None:
         profile = TaskProfile(organization=organization, created_by=user)
+        before: dict[str, Any] = {}
     else:
         profile = profile_get(organization=organization, profile_id=profile_id)
+        before = {**field_values(profile, PROFILE_FIELDS), "suites": _suite_weights(profile)}
     for key in PROFILE_FIELDS:
         if key in data:
             setattr(profile, key, data[key])
@@ -73,7 +77,16 @@ def profile_save(
             ProfileSuite(profile=profile, suite=suite, weight=weight)
             for suite, weight in suite_rows
         )
+    after = {**field_values(profile, PROFILE_FIELDS), "suites": _suite_weights(profile)}
+    changes = changed_fields(before, after)
+    if changes:
+        action = Action.PROFILE_CREATED if profile_id is None else Action.PROFILE_CHANGED
+        audit_record(organization=organization, action=action, target=profile, changes=changes)
     return profile
+
+
+def _suite_weights(profile: TaskProfile) -> dict[str, float]:
+    return {row.suite.name: row.weight for row in profile.suite_weights.select_related("suite")}
 
 
 def _suite_rows(
@@ -120,4 +133,10 @@ def profile_delete(*, organization: Organization, profile_id: int) -> None:
     profile = profile_get(organization=organization, profile_id=profile_id)
     if profile.campaigns.filter(status=CampaignStatus.RUNNING).exists():
         raise ProfileInUse(f"A campaign for '{profile.name}' is running; cancel it first.")
+    audit_record(
+        organization=organization,
+        action=Action.PROFILE_DELETED,
+        target_id=profile.pk,
+        target_repr=str(profile),
+    )
     profile.delete()

@@ -6,6 +6,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from procure.accounts.models import Organization
+from procure.audit.models import Action
+from procure.audit.services import audit_record
 from procure.decision import Recommendation, recommend
 from procure.runs.models import Campaign, CampaignStatus
 from procure.runs.selectors import campaign_get
@@ -59,4 +61,13 @@ def report_generate(
     transaction.on_commit(
         partial(report_generated.send, sender=ReportSnapshot, report_id=report.pk)
     )
+    if user is not None:
+        # A person asked for it. The report every finished campaign gets from a worker is the
+        # system's routine, listed with the reports; the log is for what people do.
+        audit_record(
+            organization=organization,
+            action=Action.REPORT_GENERATED,
+            target=report,
+            changes={"campaign": campaign.pk, "recommended": recommended},
+        )
     return report

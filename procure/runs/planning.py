@@ -11,6 +11,8 @@ from django.db import IntegrityError, transaction
 from evals.backends import check_compatibility
 from evals.spec import EvalError
 from procure.accounts.models import Organization
+from procure.audit.models import Action
+from procure.audit.services import audit_record
 from procure.catalog.models import CandidateModel, EvaluationAccess
 from procure.catalog.selectors import candidate_list
 from procure.profiles.selectors import profile_get
@@ -159,11 +161,23 @@ def campaign_launch(
         created_by=user,
     )
     campaign.candidates.set({planned.candidate for planned in plan.runs})
+    queued = 0
     for planned in plan.runs:
         run, created = _get_or_create_run(organization, planned, plan.eval_settings)
         CampaignRun.objects.create(campaign=campaign, run=run, reused=not created)
         if created:
+            queued += 1
             transaction.on_commit(partial(queue_run, run))
+    audit_record(
+        organization=organization,
+        action=Action.CAMPAIGN_LAUNCHED,
+        target=campaign,
+        changes={
+            "candidates": sorted({planned.candidate.name for planned in plan.runs}),
+            "runs_queued": queued,
+            "runs_reused": len(plan.runs) - queued,
+        },
+    )
     # A campaign whose runs all existed and succeeded is finished at once.
     from .execution import campaigns_refresh
 

@@ -4,6 +4,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from procure.accounts.models import Organization
+from procure.audit.models import Action
+from procure.audit.services import audit_record, change
 
 from .models import LIVE_RUN_STATUSES, Campaign, CampaignStatus, EvaluationRun, RunStatus
 from .selectors import campaign_get, run_get
@@ -19,9 +21,16 @@ def campaign_cancel(*, organization: Organization, campaign_id: int) -> Campaign
     still needs them. Workers notice at their next progress write and stop evaluating."""
     campaign = campaign_get(organization=organization, campaign_id=campaign_id)
     now = timezone.now()
-    Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.RUNNING).update(
+    cancelled = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.RUNNING).update(
         status=CampaignStatus.CANCELLED, finished_at=now
     )
+    if cancelled:
+        audit_record(
+            organization=organization,
+            action=Action.CAMPAIGN_CANCELLED,
+            target=campaign,
+            changes={"status": change(CampaignStatus.RUNNING, CampaignStatus.CANCELLED)},
+        )
     still_needed = Campaign.objects.filter(status=CampaignStatus.RUNNING).exclude(pk=campaign.pk)
     EvaluationRun.objects.filter(
         campaigns=campaign, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
@@ -57,6 +66,12 @@ def run_retry(*, organization: Organization, run_id: int) -> EvaluationRun:
     )
     Campaign.objects.filter(runs=run, status=CampaignStatus.FAILED).update(
         status=CampaignStatus.RUNNING, finished_at=None
+    )
+    audit_record(
+        organization=organization,
+        action=Action.RUN_RETRIED,
+        target=run,
+        changes={"status": change(run.status, RunStatus.QUEUED)},
     )
     run.refresh_from_db()
     transaction.on_commit(lambda: queue_run(run))

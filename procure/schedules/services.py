@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from procure.accounts.models import Membership, Organization
+from procure.audit.models import Action
+from procure.audit.services import audit_record, changed_fields, field_values
 from procure.catalog.models import CandidateModel
 from procure.catalog.selectors import candidate_list
 from procure.profiles.models import TaskProfile
@@ -56,6 +58,7 @@ def schedule_set(
     schedule = Schedule.objects.filter(profile=profile).first() or Schedule(
         organization=organization, profile=profile, created_by=user
     )
+    before = field_values(schedule, AUDITED_FIELDS) if schedule.pk else {}
     schedule.frequency = frequency
     schedule.crontab = expression
     schedule.enabled = enabled
@@ -75,7 +78,17 @@ def schedule_set(
     schedule.candidates.set(candidates)
     schedule.watchers.set(watchers)
     periodic_task_sync(schedule)
+    audit_record(
+        organization=organization,
+        action=Action.SCHEDULE_SET,
+        target=schedule,
+        changes=changed_fields(before, field_values(schedule, AUDITED_FIELDS)),
+    )
     return schedule
+
+
+# What the audit log notes of a schedule change (candidates and watchers are lists of ids).
+AUDITED_FIELDS = ("frequency", "crontab", "enabled", "fit_threshold", "cost_threshold")
 
 
 def _expression(frequency: str, crontab: str, errors: dict[str, list[str]]) -> str:
@@ -130,7 +143,14 @@ def _watchers(
 @transaction.atomic
 def schedule_delete(*, organization: Organization, profile_id: int) -> None:
     """Remove the schedule; its beat entry goes with it (procure/schedules/apps.py)."""
-    schedule_get(organization=organization, profile_id=profile_id).delete()
+    schedule = schedule_get(organization=organization, profile_id=profile_id)
+    audit_record(
+        organization=organization,
+        action=Action.SCHEDULE_DELETED,
+        target_id=schedule.pk,
+        target_repr=str(schedule),
+    )
+    schedule.delete()
 
 
 @transaction.atomic

@@ -5,9 +5,11 @@ removes every default that would be unsafe in production.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -36,6 +38,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_filters",
     "django_celery_beat",
+    "axes",
+    "csp",
     "procure.core",
     "procure.accounts",
     "procure.catalog",
@@ -45,17 +49,22 @@ INSTALLED_APPS = [
     "procure.reports",
     "procure.schedules",
     "procure.web",
+    "procure.audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "procure.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it turns a login refused during a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "procure.urls"
@@ -90,6 +99,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes counts failed logins (web form and admin) in the database, so every web process
+# sees the same counts: a username, or an address, with LOGIN_FAILURE_LIMIT failures is refused
+# for LOGIN_LOCKOUT_MINUTES, even with the right password, and told so. A success resets the
+# count. API tokens are throttled separately (procure/api/authentication.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_RESET_ON_SUCCESS = True
+# The window runs from the last counted failure: retrying while locked does not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "procure.core.client.client_address"
+AXES_VERBOSE = False
+# Behind TLS proxies REMOTE_ADDR is the nearest proxy's: with TRUSTED_PROXY_COUNT=N the client's
+# address is the Nth address from the right of X-Forwarded-For (the ones our proxies appended),
+# never a left-hand entry the client could write itself. Lockouts, token throttling and the
+# audit log all read the address through procure.core.client.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -114,6 +146,38 @@ FIELD_ENCRYPTION_KEYS: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 # Where people reach this site: links in e-mails (alerts) are built on it.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# bench/bench_load.py sets this to serve /bench/bare: the same middleware, no database work, the
+# baseline every page's latency is compared with. Off everywhere else.
+BENCH_BARE_VIEW = env.bool("PROCURE_BENCH_BARE_VIEW", default=False)
+
+# --- Security headers -------------------------------------------------------------------------
+# Every response carries a Content-Security-Policy (django-csp). Scripts run only from our own
+# static files or inline blocks that carry the response's nonce; event handler attributes are
+# refused, so templates use data attributes read by web/procure.js. Styles allow inline
+# attributes: the pages and the matplotlib SVG charts set `style=` throughout, and a style
+# cannot run code. The API documentation pages loosen this for their CDN (procure/api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Django's defaults, stated: tests check them on every page, in every environment.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Local memory in development and tests; production.py shares one Redis cache between processes
+# (API token throttling counts there).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
@@ -170,6 +234,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    # Failed token authentications per client address (procure/api/authentication.py).
+    "DEFAULT_THROTTLE_RATES": {"token_failures": env.str("TOKEN_FAILURE_RATE", default="10/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "procure API",

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import CELERY_BROKER_URL, env
 
 DEBUG = False
 # No default: a production process without its own key refuses to start.
@@ -29,12 +29,24 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
+# Forms (and htmx, which posts them) carry the token in a hidden field: no script reads the cookie.
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 # Links in alert e-mails; by default the first allowed host that is not this machine, over HTTPS.
 _PUBLIC_HOSTS = [h for h in ALLOWED_HOSTS if h not in ("localhost", "127.0.0.1", "[::1]", "*")]
 _SITE_HOST = (_PUBLIC_HOSTS or ALLOWED_HOSTS)[0].lstrip(".")
 SITE_URL = env.str("SITE_URL", default=f"https://{_SITE_HOST}")
+# One cache for every web process, so throttling counts across them (Redis, default: the broker's
+# server and database; keys are prefixed, so they never meet Celery's).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.str("CACHE_URL", default=CELERY_BROKER_URL),
+        "KEY_PREFIX": "procure-cache",
+    }
+}
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="procure@localhost")

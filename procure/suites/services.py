@@ -15,6 +15,8 @@ from evals.spec import MaterialisedSuite
 from evals.suites import materialise_suite, validate_suite
 from evals.suites.report import SuiteRefused
 from procure.accounts.models import Organization
+from procure.audit.models import Action
+from procure.audit.services import audit_record
 
 from .models import Suite, SuiteVersion
 
@@ -74,6 +76,12 @@ def suite_upload(
         uploaded_by=user,
     )
     suite.save(update_fields=["updated_at"])
+    audit_record(
+        organization=organization,
+        action=Action.SUITE_UPLOADED,
+        target=version,
+        changes={"version": version.number, "content_hash": version.content_hash},
+    )
     return UploadResult(version=version, created=True)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms import formset_factory
+from django.forms import BaseFormSet, formset_factory
 
 from evals.suites.limits import MAX_FILES, MAX_TOTAL_BYTES, MIB
 from procure.accounts.models import Role
@@ -301,7 +301,20 @@ class SuiteWeightForm(forms.Form):
         return data
 
 
-SuiteWeightFormSet = formset_factory(SuiteWeightForm, extra=0)
+def suite_weight_formset(suite_count: int) -> type[BaseFormSet]:
+    """The suite rows of a profile form: one per suite of the organisation, and no more.
+
+    A posted TOTAL_FORMS is the browser's word: capped at the organisation's suite count, a
+    tampered "100000" costs nothing and is refused, instead of building and rendering
+    thousands of forms (Django's own cap is 1,000 beyond max_num).
+    """
+    return formset_factory(
+        SuiteWeightForm,
+        extra=0,
+        max_num=suite_count,
+        absolute_max=suite_count,
+        validate_max=True,
+    )
 
 
 def suite_weight_initial(suites: Iterable[Any], chosen: dict[int, float]) -> list[dict[str, Any]]:

@@ -46,11 +46,12 @@ def member_list_page(request: HttpRequest, membership: Membership) -> HttpRespon
 @member_view(Role.ADMIN)
 def member_role(request: HttpRequest, membership: Membership, member_id: int) -> HttpResponse:
     organization = membership.organization
+    # Looked up first: another organisation's member is a 404 whatever the form holds.
+    member = membership_list(organization=organization).get(pk=member_id)
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a role: viewer, editor or admin.")
         return redirect("web:members", organization.slug)
-    member = membership_list(organization=organization).get(pk=member_id)
     role = form.cleaned_data["role"]
     attempt(
         request,

@@ -53,6 +53,8 @@ def member_view(role: str = Role.VIEWER) -> Callable[[MemberView[P]], Organizati
             except SecretNeedsAdmin as exc:
                 return forbidden(request, membership, str(exc))
 
+        # Read by the tenant-isolation matrix (tests/abuse/), which finds every page's role here.
+        wrapper.required_role = role  # type: ignore[attr-defined]
         return wrapper
 
     return decorate

@@ -18,8 +18,8 @@ from procure.suites.selectors import suite_list
 
 from .forms import (
     ProfileForm,
-    SuiteWeightFormSet,
     profile_initial,
+    suite_weight_formset,
     suite_weight_initial,
     weights_sentence,
 )
@@ -104,7 +104,7 @@ def _profile_form_page(
     }
     if request.method == "POST":
         form = ProfileForm(request.POST, **options)
-        formset = SuiteWeightFormSet(request.POST, prefix="suites")
+        formset = suite_weight_formset(len(suites))(request.POST, prefix="suites")
         # Both are checked before anything is saved, so every mistake shows at once.
         if form.is_valid() & formset.is_valid():
             data = form.service_data(profile.sovereignty_preferences if profile else None)
@@ -133,7 +133,7 @@ def _profile_form_page(
         chosen = (
             {row.suite_id: row.weight for row in profile.suite_weights.all()} if profile else {}
         )
-        formset = SuiteWeightFormSet(
+        formset = suite_weight_formset(len(suites))(
             initial=suite_weight_initial(suites.values(), chosen), prefix="suites"
         )
     rows = [(row, suites.get(_int(row["suite"].value()) or 0)) for row in formset.forms]

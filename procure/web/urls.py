@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import campaigns, catalog, members, overview, profiles, reports, schedules, suites
+from . import audit, campaigns, catalog, members, overview, profiles, reports, schedules, suites
 
 
 class ObjectIdConverter:
@@ -104,4 +104,6 @@ urlpatterns = [
     path("members/", members.member_list_page, name="members"),
     path("members/<oid:member_id>/role/", members.member_role, name="member-role"),
     path("members/<oid:member_id>/remove/", members.member_remove, name="member-remove"),
+    # Audit log
+    path("audit/", audit.audit_log_page, name="audit"),
 ]

@@ -27,3 +27,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if organization is None:
         return render(request, "web/no_organization.html")
     return redirect("web:overview", organization.slug)
+
+
+def bare(request: HttpRequest) -> HttpResponse:
+    """A plain "ok" and nothing else: what a request costs before a page does its own work."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -55,8 +55,18 @@ def page(browser: Browser, live_server) -> Iterator[Page]:  # type: ignore[no-un
     context = browser.new_context(viewport=LAPTOP, base_url=live_server.url, accept_downloads=True)
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # Every page these tests visit must work under the Content-Security-Policy: a refused
+    # script or style shows up as a console error naming the policy.
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert not refused, refused
 
 
 @pytest.fixture

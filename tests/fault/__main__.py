@@ -6,6 +6,7 @@ runs this before the main suite.
 """
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,8 @@ RECOVERY = {
 
 
 def main(argv: list[str]) -> int:
+    # A SIGTERM (an interrupted `make test`) still stops the servers, through `finally`.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     services = PrivateServices.new(ROOT / "var" / "fault-services")
     print(
         f"[fault] private PostgreSQL on 127.0.0.1:{services.postgres.port}, "

@@ -72,6 +72,7 @@ def tenant_rows(organization) -> dict[str, Model]:
     f.FiringFactory(schedule=schedule, campaign=campaign)
     alert = f.AlertFactory(organization=organization, profile=profile, report=report)
     f.NotificationFactory(alert=alert, user=member)
+    f.AuditEventFactory(organization=organization)
     return {
         "user": member,
         "candidate_id": candidate,

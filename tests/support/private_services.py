@@ -11,9 +11,11 @@ a test can stop and restart them with the same commands that started them.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -76,6 +78,8 @@ class PrivatePostgres:
 
     def create(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
+        if (self.data / "postmaster.pid").exists():
+            self.stop("immediate")  # left running by a fault run that was killed
         if self.data.exists():
             shutil.rmtree(self.data)
         self.data.mkdir()
@@ -132,6 +136,14 @@ class PrivateRedis:
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
+
+    def stop_leftover(self) -> None:
+        """Stop a server that a killed fault run left behind in this directory."""
+        pidfile = self.directory / "redis.pid"
+        # No file, or no such process any more: nothing to stop.
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
+        pidfile.unlink(missing_ok=True)
 
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -194,6 +206,7 @@ class PrivateServices:
         )
 
     def start(self) -> None:
+        self.redis.stop_leftover()
         self.postgres.create()
         self.postgres.start()
         self.redis.start()

@@ -111,6 +111,35 @@ class WorkerProcess:
                 time.sleep(0.5)  # the broker is not back yet
         raise TimeoutError(f"worker not ready after {timeout}s; see {self.log_path}")
 
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until this worker runs nothing and its queues are empty (seen twice in a row).
+
+        A test's rows are truncated when it ends; a worker still writing then (a report made
+        after the campaign the test waited for) deadlocks against the truncation or fails on
+        rows that vanished under it. Returns False if the worker was still busy at `timeout`.
+        """
+        broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+        queues = [queue for queue in self.queues.split(",") if queue]
+        deadline = time.monotonic() + timeout
+        quiet = 0
+        while time.monotonic() < deadline and self.alive:
+            try:
+                with app.connection_for_write() as connection:
+                    inspect = app.control.inspect(
+                        [self.hostname], timeout=0.5, connection=connection
+                    )
+                    active = (inspect.active() or {}).get(self.hostname, [])
+                    reserved = (inspect.reserved() or {}).get(self.hostname, [])
+                waiting = sum(int(broker.llen(queue)) for queue in queues)
+                busy = bool(active or reserved or waiting)
+            except (OSError, kombu.exceptions.OperationalError, redis.RedisError):
+                busy = True  # the broker is restarting: ask again
+            quiet = 0 if busy else quiet + 1
+            if quiet >= 2:
+                return True
+            time.sleep(0.2)
+        return not self.alive
+
     def kill(self) -> None:
         """SIGKILL the whole worker process tree: no chance to ack, requeue or clean up."""
         if self.process is not None and self.process.poll() is None:

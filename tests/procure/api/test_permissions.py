@@ -65,6 +65,7 @@ OPERATIONS = [
     ("get", ORG + "alerts/", V),
     ("get", ORG + "alerts/{alert}/", V),
     ("post", ORG + "alerts/{alert}/read/", V),
+    ("get", ORG + "audit/", A),
 ]
 # Not under an organisation: any authenticated user, for their own rows.
 PERSONAL = [

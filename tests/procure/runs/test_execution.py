@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from procure.reports.models import ReportSnapshot
 from procure.runs.housekeeping import runs_requeue_stale
 from procure.runs.models import (
     Campaign,
@@ -83,6 +84,9 @@ def test_the_same_campaign_again_queues_nothing_and_a_changed_suite_reruns_only_
     assert {run.suite_version for run in new_runs} == {changed}
     assert new_runs.count() == 2
     assert wait_for(lambda: finished(third)).status == CampaignStatus.SUCCEEDED
+    # The worker writes the campaign's report next: let it finish before the test database is
+    # emptied, or its reads and the TRUNCATE can deadlock.
+    wait_for(lambda: ReportSnapshot.objects.filter(campaign=third).exists(), timeout=60)
 
 
 def test_a_worker_killed_mid_run_leaves_the_run_completed_exactly_once(celery_worker, tmp_path):

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from procure.audit.models import Action, AuditEvent
 from procure.reports.services import report_generate
 from procure.runs.models import Campaign, CampaignRun, CampaignStatus
 from procure.runs.planning import campaign_launch
@@ -59,6 +60,19 @@ def test_changing_the_frequency_and_pausing_update_the_same_beat_entry(planned):
     assert not task.enabled
     schedule.refresh_from_db()
     assert schedule.crontab == "15 6 * * 1-5"
+
+
+def test_setting_changing_and_removing_a_schedule_are_in_the_audit_log(planned):
+    schedule = weekly(planned)
+    weekly(planned, enabled=False)
+    schedule_delete(organization=planned.organization, profile_id=schedule.profile_id)
+
+    events = AuditEvent.objects.filter(organization=planned.organization, object_type="schedule")
+    assert [e.action for e in events.order_by("pk")] == [
+        Action.SCHEDULE_SET, Action.SCHEDULE_SET, Action.SCHEDULE_DELETED
+    ]  # fmt: skip
+    changed = events.filter(action=Action.SCHEDULE_SET).order_by("pk").last()
+    assert changed is not None and changed.changes == {"enabled": {"old": True, "new": False}}
 
 
 def test_removing_the_schedule_or_its_profile_removes_the_beat_entry(planned):

@@ -122,7 +122,20 @@ def test_all_weights_at_zero_are_refused(editor):
     assert "At least one of the three must count for something." in text(response)
 
 
-def test_a_suite_of_another_organisation_cannot_be_attached(editor, other_org):
+def test_a_tampered_row_count_is_refused_without_building_thousands_of_rows(editor, org):
+    f.SuiteFactory(organization=org)
+
+    response = editor.post(page("profiles/new/"), form_data(**{"suites-TOTAL_FORMS": "100000"}))
+
+    assert response.status_code == 200
+    assert not TaskProfile.objects.exists()
+    assert len(response.context["formset"].forms) == 1  # one per suite of the organisation
+    assert "Please submit at most 1 form." in text(response)
+
+
+def test_a_suite_of_another_organisation_cannot_be_attached(editor, org, other_org):
+    # The form has a row per suite of the organisation: the tampered row replaces its own.
+    f.SuiteFactory(organization=org, name="Our suite")
     theirs = f.SuiteFactory(organization=other_org, name="Their secret suite")
 
     response = editor.post(page("profiles/new/"), form_data(suites=[(theirs, True, 1)]))
