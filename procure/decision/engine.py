@@ -43,7 +43,6 @@ from procure.decision.ranking import (
 )
 from procure.decision.sensitivity import VolumeModel, volume_sensitivity, weight_sensitivity
 from procure.decision.sovereignty import OptionCheck, check_option, hard_rule_findings, soft_score
-from procure.decision.stats import bootstrap_p_floor
 from procure.decision.uncertainty import SCREEN_DELTA, Resampling, resample
 from procure.decision.verdict import (
     Context,
@@ -275,7 +274,7 @@ def _verdict(
         shares=profile.weights.shares(),
         alpha=profile.alpha,
         confidence=profile.confidence,
-        p_floor=bootstrap_p_floor(profile.resamples),
+        resamples=profile.resamples,
     )
     return compare_kinds(
         ranked[specialist],

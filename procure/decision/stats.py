@@ -136,6 +136,17 @@ def bootstrap_p_floor(resamples: int) -> float:
     return 2 / (resamples + 1)
 
 
+def p_text(p_value: float, test: str | None, resamples: int) -> str:
+    """A p-value as a committee reads it: "p < 0.001", "p = 0.012", or "p ≤ 0.002" where a
+    paired bootstrap of `resamples` cannot resolve anything smaller."""
+    if p_value < 0.001:
+        return "p < 0.001"
+    floor = bootstrap_p_floor(resamples)
+    if test == "paired_bootstrap" and p_value <= floor:
+        return f"p ≤ {floor:.2g}"
+    return f"p = {p_value:.2g}"
+
+
 def bernstein_margin(variance: FloatArray, bound: FloatArray, delta: float) -> FloatArray:
     """The deviation t that a sum of independent zero-mean terms exceeds with probability < delta.
 

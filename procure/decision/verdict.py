@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from procure.decision.outputs import Comparison, Decision, Finding, RuleName, Verdict
+from procure.decision.stats import p_text
 
 RULE_LABELS: dict[RuleName, str] = {
     "data_regions": "the data-region rule",
@@ -57,7 +58,7 @@ class Context:
     shares: tuple[float, float, float]
     alpha: float
     confidence: float
-    p_floor: float  # smallest p-value the paired bootstrap can give
+    resamples: int  # of the paired bootstrap, which sets the smallest p-value it can give
 
 
 def verdict_pair(ranked: list[Ranked]) -> tuple[int, int] | None:
@@ -280,12 +281,7 @@ def _tenth(fit: float) -> str:
 
 
 def _p(comparison: Comparison, context: Context) -> str:
-    p = comparison.p_value
-    if p < 0.001:
-        return "p < 0.001"
-    if comparison.test == "paired_bootstrap" and p <= context.p_floor:
-        return f"p ≤ {context.p_floor:.2g}"
-    return f"p = {p:.2g}"
+    return p_text(comparison.p_value, comparison.test, context.resamples)
 
 
 def _ratio(ratio: float) -> str:

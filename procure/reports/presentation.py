@@ -6,6 +6,8 @@ renders exactly as it did when it was generated.
 
 from typing import Any
 
+from procure.decision.stats import p_text
+
 from .charts import Point, criteria_chart, pareto_chart
 
 RULE_LABELS = {
@@ -47,7 +49,7 @@ def report_context(snapshot: dict[str, Any], content_hash: str, title: str) -> d
         "decided_on": DECIDED_ON.get(verdict["decided_on"], verdict["decided_on"]),
         "recommended": recommended,
         "recommended_facts": facts.get(recommended["id"]) if recommended else None,
-        "how_sure": how_sure(verdict, recommended),
+        "how_sure": how_sure(verdict, recommended, rec["resamples"]),
         "deciding_rules": deciding_rules(assessments),
         "ranking": [ranking_row(a, facts[a["id"]], by_id) for a in ranked],
         "excluded": [excluded_row(a) for a in assessments if not a["eligible"]],
@@ -69,7 +71,7 @@ def report_context(snapshot: dict[str, Any], content_hash: str, title: str) -> d
     }
 
 
-def how_sure(verdict: dict[str, Any], recommended: dict[str, Any] | None) -> str:
+def how_sure(verdict: dict[str, Any], recommended: dict[str, Any] | None, resamples: int) -> str:
     if recommended is None:
         return "No recommendation: every candidate was excluded."
     parts = []
@@ -82,7 +84,7 @@ def how_sure(verdict: dict[str, Any], recommended: dict[str, Any] | None) -> str
         word = "significant" if verdict["significant"] else "not significant"
         parts.append(
             f"specialist minus general: {lift:+.1f} points (95% CI {low:+.1f} to {high:+.1f}, "
-            f"p = {verdict['p_value']:.2g}, {word})"
+            f"{p_text(verdict['p_value'], verdict['test'], resamples)}, {word})"
         )
     return "; ".join(parts) + "." if parts else "Only one candidate was eligible."
 

@@ -93,3 +93,15 @@ def test_multinomial_counts_draw_n_items_per_resample_uniformly():
     assert np.all(counts.sum(axis=1) == 37)
     assert counts.mean() == pytest.approx(1.0)
     assert counts.var() == pytest.approx(1 - 1 / 37, rel=0.03)
+
+
+def test_p_values_read_alike_wherever_they_are_printed():
+    from procure.decision.stats import bootstrap_p_floor, p_text
+
+    floor = bootstrap_p_floor(999)
+
+    assert p_text(0.0004, "mcnemar_exact", 999) == "p < 0.001"
+    assert p_text(0.0123, "mcnemar_exact", 999) == "p = 0.012"
+    # A paired bootstrap of 999 resamples cannot tell anything below its floor.
+    assert p_text(floor, "paired_bootstrap", 999) == f"p ≤ {floor:.2g}"
+    assert p_text(floor, "mcnemar_exact", 999) == f"p = {floor:.2g}"

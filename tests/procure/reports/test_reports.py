@@ -102,3 +102,14 @@ def test_a_running_campaign_has_no_report_yet():
 
     with pytest.raises(ReportNotReady, match="needs a finished campaign"):
         report_generate(organization=org, campaign_id=campaign.pk)
+
+
+def test_how_sure_we_are_gives_the_same_p_value_as_the_verdict(report):
+    import re
+
+    from procure.reports.presentation import report_context
+
+    context = report_context(report.snapshot, report.content_hash, report.title)
+    in_verdict = re.findall(r"p [<=≤] [0-9.e-]+", report.verdict)
+
+    assert in_verdict and in_verdict[0] in context["how_sure"]
