@@ -47,6 +47,18 @@ def audit_record(
     )
 
 
+@transaction.atomic
+def audit_delete(*, organization: Organization, action: str, target: models.Model) -> None:
+    """Delete `target` and note who did, keeping its id and name as they were."""
+    audit_record(
+        organization=organization,
+        action=action,
+        target_id=target.pk,
+        target_repr=str(target),
+    )
+    target.delete()
+
+
 def field_values(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """The instance's current values of `fields`, as JSON would hold them."""
     wanted = [name for name in fields if name not in SECRET_FIELDS]

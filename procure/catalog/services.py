@@ -11,7 +11,7 @@ from evals.backends import parse_options
 from evals.spec import EvalError, ModelSpec
 from procure.accounts.models import Organization
 from procure.audit.models import Action
-from procure.audit.services import audit_record, changed_fields, field_values
+from procure.audit.services import audit_delete, audit_record, changed_fields, field_values
 from procure.core.validation import ImportProblem, clean_problems
 
 from .models import CandidateModel, DeploymentOption, EvaluationAccess
@@ -229,13 +229,7 @@ def candidate_delete(*, organization: Organization, candidate_id: int) -> None:
         raise CandidateInUse(
             f"{candidate.name} is being evaluated; cancel its campaigns before deleting it."
         )
-    audit_record(
-        organization=organization,
-        action=Action.CANDIDATE_DELETED,
-        target_id=candidate.pk,
-        target_repr=str(candidate),
-    )
-    candidate.delete()
+    audit_delete(organization=organization, action=Action.CANDIDATE_DELETED, target=candidate)
 
 
 @transaction.atomic
@@ -264,13 +258,7 @@ def deployment_option_delete(
     option = deployment_option_list(organization=organization, candidate_id=candidate_id).get(
         pk=option_id
     )
-    audit_record(
-        organization=organization,
-        action=Action.OPTION_DELETED,
-        target_id=option.pk,
-        target_repr=str(option),
-    )
-    option.delete()
+    audit_delete(organization=organization, action=Action.OPTION_DELETED, target=option)
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from procure.accounts.models import Organization
 from procure.audit.models import Action
-from procure.audit.services import audit_record, changed_fields, field_values
+from procure.audit.services import audit_delete, audit_record, changed_fields, field_values
 from procure.core.validation import ImportProblem, clean_problems
 from procure.suites.models import Suite
 
@@ -133,10 +133,4 @@ def profile_delete(*, organization: Organization, profile_id: int) -> None:
     profile = profile_get(organization=organization, profile_id=profile_id)
     if profile.campaigns.filter(status=CampaignStatus.RUNNING).exists():
         raise ProfileInUse(f"A campaign for '{profile.name}' is running; cancel it first.")
-    audit_record(
-        organization=organization,
-        action=Action.PROFILE_DELETED,
-        target_id=profile.pk,
-        target_repr=str(profile),
-    )
-    profile.delete()
+    audit_delete(organization=organization, action=Action.PROFILE_DELETED, target=profile)

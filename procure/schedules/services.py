@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from procure.accounts.models import Membership, Organization
 from procure.audit.models import Action
-from procure.audit.services import audit_record, changed_fields, field_values
+from procure.audit.services import audit_delete, audit_record, changed_fields, field_values
 from procure.catalog.models import CandidateModel
 from procure.catalog.selectors import candidate_list
 from procure.profiles.models import TaskProfile
@@ -144,13 +144,7 @@ def _watchers(
 def schedule_delete(*, organization: Organization, profile_id: int) -> None:
     """Remove the schedule; its beat entry goes with it (procure/schedules/apps.py)."""
     schedule = schedule_get(organization=organization, profile_id=profile_id)
-    audit_record(
-        organization=organization,
-        action=Action.SCHEDULE_DELETED,
-        target_id=schedule.pk,
-        target_repr=str(schedule),
-    )
-    schedule.delete()
+    audit_delete(organization=organization, action=Action.SCHEDULE_DELETED, target=schedule)
 
 
 @transaction.atomic
