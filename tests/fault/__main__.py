@@ -27,7 +27,8 @@ RECOVERY = {
 def main(argv: list[str]) -> int:
     # A SIGTERM (an interrupted `make test`) still stops the servers, through `finally`.
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
-    services = PrivateServices.new(ROOT / "var" / "fault-services")
+    state_dir = ROOT / "var" / "fault-services"
+    services = PrivateServices.for_checkout(state_dir)
     print(
         f"[fault] private PostgreSQL on 127.0.0.1:{services.postgres.port}, "
         f"Redis on 127.0.0.1:{services.redis.port}",
@@ -45,6 +46,8 @@ def main(argv: list[str]) -> int:
         return subprocess.call(command, cwd=ROOT, env=env)
     finally:
         services.stop()
+        services.discard(keep_logs_in=state_dir)
+        (state_dir / "last").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,16 @@
 
 The fault suite restarts its database and its broker on purpose. Doing that to the machine's
 servers would break whatever else uses them (a developer's running demo, another test run), so
-the suite gets servers nobody else knows about, under var/fault-services/, started before pytest
-(the test database must exist before Django configures itself) and stopped after it.
+the suite gets servers nobody else knows about, started before pytest (the test database must
+exist before Django configures itself) and stopped after it.
+
+Their files live in a fresh directory under the system's temporary directory, not in the
+checkout: PostgreSQL refuses to run as root, so as root its server runs as the `postgres` user,
+which cannot enter a checkout inside a folder only its owner may enter (`mktemp -d`, a home
+directory of mode 700). As an ordinary user both servers simply run as that user. The checkout
+only keeps `var/fault-services/last`, naming the directory of the latest run, so that a run
+killed before it could clean up has its servers stopped by the next one, and copies of the
+servers' logs.
 
 Both are described to the test process through the environment (`PrivateServices.from_env`), so
 a test can stop and restart them with the same commands that started them.
@@ -17,7 +25,9 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +69,30 @@ def _pg_bin(name: str) -> str:
 
 
 def _as_postgres(argv: list[str]) -> list[str]:
-    # PostgreSQL refuses to run as root; on these machines the tests run as root.
+    # PostgreSQL refuses to run as root; on these machines the tests run as root. An ordinary
+    # user runs it as themselves.
     return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
+
+
+def _open_to_others(path: Path) -> bool:
+    """Whether a user who owns none of `path` and its parents may enter it (o+x all the way)."""
+    return all(os.stat(p).st_mode & stat.S_IXOTH for p in (path, *path.parents))
+
+
+def services_directory() -> Path:
+    """A new directory for one run's servers, which the PostgreSQL server's user can reach.
+
+    Under the system's temporary directory, unless TMPDIR points somewhere `postgres` cannot
+    enter while we are root: then /tmp, which every user may enter.
+    """
+    base = Path(tempfile.gettempdir())
+    if os.geteuid() == 0 and not _open_to_others(base):
+        base = Path("/tmp")
+    directory = Path(tempfile.mkdtemp(prefix="procure-fault-", dir=base))
+    if os.geteuid() == 0:
+        # mkdtemp gives mode 700; postgres needs to enter it to reach its data directory.
+        shutil.chown(directory, "postgres", "postgres")
+    return directory
 
 
 @dataclass(frozen=True)
@@ -91,6 +123,7 @@ class PrivatePostgres:
             ),
             check=True,
             stdout=subprocess.DEVNULL,
+            cwd=self.directory,
         )
 
     def start(self) -> None:
@@ -111,6 +144,7 @@ class PrivatePostgres:
             ),
             check=True,
             stdout=subprocess.DEVNULL,
+            cwd=self.directory,  # the server user may not enter the caller's directory
         )
         wait_until(lambda: listening(self.port), "PostgreSQL is not listening")
 
@@ -118,6 +152,7 @@ class PrivatePostgres:
         subprocess.run(
             _as_postgres([_pg_bin("pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"]),
             check=False,
+            cwd=self.directory if self.directory.is_dir() else None,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -196,6 +231,23 @@ class PrivateServices:
         return cls(PrivatePostgres(directory, free_port()), PrivateRedis(directory, free_port()))
 
     @classmethod
+    def for_checkout(cls, state_dir: Path) -> PrivateServices:
+        """Servers in a new reachable directory; `state_dir` (in the checkout) remembers it.
+
+        Servers that a killed earlier run left in the directory named there are stopped and
+        their files removed first.
+        """
+        state_dir.mkdir(parents=True, exist_ok=True)
+        pointer = state_dir / "last"
+        if pointer.is_file():
+            leftover = Path(pointer.read_text().strip())
+            if leftover.is_dir():
+                cls(PrivatePostgres(leftover, 0), PrivateRedis(leftover, 0)).discard()
+        services = cls.new(services_directory())
+        pointer.write_text(f"{services.postgres.directory}\n")
+        return services
+
+    @classmethod
     def from_env(cls) -> PrivateServices | None:
         if ENV_DIR not in os.environ:
             return None
@@ -214,6 +266,22 @@ class PrivateServices:
     def stop(self) -> None:
         self.redis.stop()
         self.postgres.stop()
+
+    def discard(self, keep_logs_in: Path | None = None) -> None:
+        """Stop both servers if running, keep copies of their logs, remove their directory."""
+        self.redis.stop_leftover()
+        if (self.postgres.data / "postmaster.pid").exists():
+            self.postgres.stop("immediate")
+        if keep_logs_in is not None:
+            keep_logs_in.mkdir(parents=True, exist_ok=True)
+            logs = {
+                "postgres.log": self.postgres.data / "server.log",
+                "redis.log": self.redis.directory / "redis.log",
+            }
+            for name, log in logs.items():
+                if log.is_file():
+                    shutil.copyfile(log, keep_logs_in / name)
+        shutil.rmtree(self.postgres.directory, ignore_errors=True)
 
     def environment(self) -> dict[str, str]:
         return {
