@@ -6,15 +6,34 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install services lint test demo stop bench clean
+# torch must be the CPU build of exactly 2.13.0, a wheel on local disk that pip finds through the
+# machine's pip config (find-links). uv does not read pip's config, and without that folder it
+# would resolve torch from PyPI with its multi-GB CUDA dependencies: hand it the folder
+# explicitly. Override with `make install FIND_LINKS=/path/to/wheels`.
+FIND_LINKS ?= $(or $(PIP_FIND_LINKS),$(shell pip config get global.find-links 2>/dev/null))
+UV_FIND_LINKS := $(foreach dir,$(FIND_LINKS),--find-links $(dir))
+UV     := $(BIN)/uv
+UV_VERSION := $(shell sed -n 's/^uv==//p' requirements.lock)
 
-$(BIN)/.installed: pyproject.toml
+.PHONY: install lock services lint test demo stop bench clean
+
+# Exactly the versions in requirements.lock (made by `make lock`), installed by uv: pip only
+# bootstraps uv into the venv. Then the project itself, editable, and a check that no CUDA
+# build slipped in.
+$(BIN)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip setuptools wheel
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q "uv==$(UV_VERSION)"
+	$(UV) pip sync --python $(BIN)/python $(UV_FIND_LINKS) requirements.lock
+	$(UV) pip install --python $(BIN)/python --no-deps -e .
+	$(BIN)/python scripts/check-venv.py
 	touch $@
 
 install: $(BIN)/.installed
+
+# Resolve pyproject.toml's dependencies (with the dev extra) to exact versions for Python 3.11.
+lock: install
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 $(UV_FIND_LINKS) \
+		--no-emit-find-links --quiet -o requirements.lock
 
 services:
 	bash scripts/ensure-services.sh
