@@ -110,6 +110,9 @@ _API_COMMON: dict[str, Parser] = {
     "max_retries": _integer(1, 5),
     "timeout": _integer(1, 3600),
     "num_concurrent": _integer(1, 64),
+    # Per-candidate overrides of what the probe found (prompts per request, context length).
+    "batch_size": _integer(1, 1024),
+    "max_length": _integer(2, 1_048_576),
     "max_gen_toks": _integer(1, 32768),
     "trust_remote_code": _TRUST_REMOTE_CODE,
 }
@@ -134,10 +137,10 @@ ALLOWED_OPTIONS: Mapping[str, Mapping[str, Parser]] = {
         **_API_COMMON,
         "tokenizer": _text,
         "tokenized_requests": _boolean,
-        "max_length": _integer(2, 1_048_576),
         "add_bos_token": _boolean,
     },
-    "local-chat-completions": dict(_API_COMMON),
+    # lm-eval sends chat requests one per request (a list of messages is not batched).
+    "local-chat-completions": {k: v for k, v in _API_COMMON.items() if k != "batch_size"},
 }
 REQUIRED_OPTIONS: Mapping[str, frozenset[str]] = {
     "hf": frozenset(),

@@ -25,6 +25,8 @@ from typing import Any
 
 from lm_eval.api.model import LM, CacheHook
 
+from evals.generation import cut_at_stop, stop_sequences
+
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -213,6 +215,13 @@ class ProgressLM(LM):
             raise
         except Exception as exc:
             raise ModelCallFailed(exc) from exc
+        if kind == "generate_until":
+            answers = [
+                cut_at_stop(answer, stop_sequences(request.args))
+                if isinstance(answer, str)
+                else answer
+                for request, answer in zip(requests, answers, strict=True)
+            ]
         self._tracker.end_call(requests, answers, time.perf_counter() - began)
         return list(answers)
 
