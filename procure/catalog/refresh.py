@@ -178,3 +178,56 @@ def _date_candidate(candidate: CandidateModel) -> None:
 
 def _subject(option: DeploymentOption) -> str:
     return f"{option.candidate.name} — {option.name}"
+
+
+def seed_file_refresh(data: dict[str, Any], *, today: date) -> list[str]:
+    """Rewrite a catalog file's linked API prices (and context windows, dates, references)
+    from the installed sources, in place. Returns the problems: ids a source does not know.
+
+    The same adapters as `catalog_refresh`, applied to the seed JSON instead of the database,
+    so the seed can be brought up to date after a package upgrade with one command.
+    """
+    problems: list[str] = []
+    sources: dict[str, PriceSource] = {}
+    for entry in data.get("candidates", []):
+        dates: list[str] = []
+        references: list[str] = []
+        for option in entry.get("deployment_options", []):
+            name = option.get("price_source")
+            if name:
+                if name not in sources:
+                    sources[name] = price_source(name, today=today)
+                source = sources[name]
+                quote = source.lookup(option.get("price_source_model", ""))
+                if quote is None:
+                    problems.append(
+                        f"{entry['name']} — {option['name']}: "
+                        f"{option.get('price_source_model')!r} is not in {source.reference}"
+                    )
+                    continue
+                _refresh_seed_option(entry, option, quote, source, today)
+                if quote.pricing_url:
+                    references.append(quote.pricing_url)
+            references.append(option.get("price_reference", ""))
+            if option.get("price_date"):
+                dates.append(option["price_date"])
+        entry["prices_as_of"] = min(dates) if dates else None
+        entry["price_source"] = " ".join(dict.fromkeys(r for r in references if r))
+    return problems
+
+
+def _refresh_seed_option(
+    entry: dict[str, Any],
+    option: dict[str, Any],
+    quote: SourcePrice,
+    source: PriceSource,
+    today: date,
+) -> None:
+    if quote.input_per_mtok is not None:
+        option["input_price_per_mtok"] = _plain(quote.input_per_mtok)
+    if quote.output_per_mtok is not None:
+        option["output_price_per_mtok"] = _plain(quote.output_per_mtok)
+    option["price_reference"] = source.reference
+    option["price_date"] = (source.data_date or today).isoformat()
+    if quote.context_window:
+        entry["context_window"] = max(entry.get("context_window") or 0, quote.context_window)
