@@ -11,6 +11,7 @@ import os
 from typing import Any
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import worker_process_init
 from kombu import Queue
 
@@ -32,6 +33,13 @@ app.conf.beat_schedule = {
     "requeue-stale-runs": {
         "task": "runs.requeue_stale",
         "schedule": float(os.environ.get("RUN_HOUSEKEEPING_SECONDS", "30")),
+    },
+    # Linked API options take the installed price databases' prices (docs/catalog.md). The
+    # data changes only when the package is upgraded, so weekly is often enough; Monday 03:00
+    # UTC, an hour after the weekly schedules' re-evaluations.
+    "refresh-catalog-prices": {
+        "task": "catalog.refresh_prices",
+        "schedule": crontab(minute="0", hour="3", day_of_week="1"),
     },
 }
 

@@ -9,6 +9,11 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    reporting_currency = models.CharField(
+        max_length=3,
+        default="USD",
+        help_text="Costs are shown in this currency; others are converted with dated rates.",
+    )
     members: "models.ManyToManyField[User, Membership]" = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organizations"
     )

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from .models import CandidateModel, DeploymentOption, EvaluationAccess
+from .models import CandidateModel, DeploymentOption, EvaluationAccess, ExchangeRate, PriceChange
 
 
 class DeploymentOptionInline(admin.StackedInline):
@@ -10,6 +10,10 @@ class DeploymentOptionInline(admin.StackedInline):
     fieldsets = [
         (None, {"fields": ["kind", "name", "regions", "currency"]}),
         ("API offer", {"fields": ["provider", "input_price_per_mtok", "output_price_per_mtok"]}),
+        (
+            "Where the prices come from",
+            {"fields": ["price_source", "price_source_model", "price_reference", "price_date"]},
+        ),
         (
             "Self-hosted",
             {
@@ -92,3 +96,16 @@ class DeploymentOptionAdmin(admin.ModelAdmin):
     list_filter = ["kind", "candidate__organization"]
     search_fields = ["candidate__name", "name", "provider", "hardware"]
     list_select_related = ["candidate"]
+
+
+@admin.register(PriceChange)
+class PriceChangeAdmin(admin.ModelAdmin):
+    list_display = ["option", "field", "old_value", "new_value", "changed_at", "source_name"]
+    list_filter = ["organization", "source_name", "field"]
+    list_select_related = ["option__candidate"]
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    list_display = ["organization", "currency", "rate", "valid_on", "source"]
+    list_filter = ["organization", "currency"]

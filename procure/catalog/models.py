@@ -36,6 +36,12 @@ class CandidateModel(TimeStamped):
     parameters_billion = models.FloatField(null=True, blank=True)
     prices_as_of = models.DateField(null=True, blank=True)
     price_source = models.CharField(max_length=500, blank=True)
+    context_window = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Most tokens one request may carry (prompt + answer)."
+    )
+    weights_released_on = models.DateField(
+        null=True, blank=True, help_text="When the model (or its weights) was released."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -112,6 +118,26 @@ class DeploymentOption(models.Model):
         help_text="Monthly operations cost that does not scale with instances.",
     )
     currency = models.CharField(max_length=3, default="USD")
+    # Where the API prices come from. A linked option is updated by `catalog_refresh`; an
+    # unlinked one keeps hand-entered prices, dated and sourced by `price_reference`.
+    price_source = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text='Price database this option follows, e.g. "genai-prices"; empty: hand-entered.',
+    )
+    price_source_model = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='The model\'s id in that database, e.g. "openai/gpt-6.1-sol".',
+    )
+    price_reference = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text='Where the prices were read: "genai-prices 0.2.3" or a URL.',
+    )
+    price_date = models.DateField(
+        null=True, blank=True, help_text="The day these prices were valid (the source's date)."
+    )
 
     class Meta:
         ordering = ["candidate", "kind", "name"]
@@ -141,6 +167,63 @@ class DeploymentOption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate.name} — {self.name}"
+
+
+class PriceChange(models.Model):
+    """One value of a deployment option or its candidate that a price source changed."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="price_changes"
+    )
+    option = models.ForeignKey(
+        DeploymentOption, on_delete=models.CASCADE, related_name="price_changes"
+    )
+    field = models.CharField(max_length=40)
+    old_value = models.CharField(max_length=100, blank=True)
+    new_value = models.CharField(max_length=100, blank=True)
+    changed_at = models.DateTimeField(auto_now_add=True)
+    source_name = models.CharField(max_length=40)
+    source_version = models.CharField(max_length=40)
+    source_model = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.option}: {self.field} {self.old_value} → {self.new_value}"
+
+
+class ExchangeRate(models.Model):
+    """What one unit of `currency` was worth in the organisation's reporting currency on a day.
+
+    Admins keep this table; a cost in another currency is converted with the newest rate on or
+    before the day it is needed, and the rate used is shown next to the converted amount.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="exchange_rates"
+    )
+    currency = models.CharField(max_length=3, help_text='ISO 4217 code, e.g. "USD".')
+    rate = models.DecimalField(
+        max_digits=14,
+        decimal_places=6,
+        validators=[MinValueValidator(Decimal("0.000001"))],
+        help_text="Units of the reporting currency for one unit of this currency.",
+    )
+    valid_on = models.DateField(help_text="The day the rate was taken.")
+    source = models.CharField(max_length=500, blank=True, help_text="Where the rate comes from.")
+
+    class Meta:
+        ordering = ["currency", "-valid_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "currency", "valid_on"], name="one_rate_per_currency_day"
+            ),
+            models.CheckConstraint(name="exchange_rate_positive", condition=Q(rate__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate} on {self.valid_on}"
 
 
 class EvaluationBackend(models.TextChoices):

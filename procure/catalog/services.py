@@ -28,6 +28,8 @@ CANDIDATE_FIELDS = (
     "parameters_billion",
     "prices_as_of",
     "price_source",
+    "context_window",
+    "weights_released_on",
 )
 OPTION_FIELDS = (
     "kind",
@@ -42,6 +44,10 @@ OPTION_FIELDS = (
     "min_instances",
     "fixed_monthly_ops",
     "currency",
+    "price_source",
+    "price_source_model",
+    "price_reference",
+    "price_date",
 )
 ACCESS_FIELDS = ("backend", "identity", "revision", "options")
 

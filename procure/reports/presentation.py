@@ -4,6 +4,7 @@ Everything here reads the snapshot only. Nothing reaches the live tables, so an 
 renders exactly as it did when it was generated.
 """
 
+from datetime import date
 from typing import Any
 
 from procure.decision.stats import p_text
@@ -59,7 +60,7 @@ def report_context(snapshot: dict[str, Any], content_hash: str, title: str) -> d
         "names": {a["id"]: a["name"] for a in assessments},
         "notes": rec["notes"],
         "runs": snapshot["runs"],
-        "candidates": snapshot["candidates"],
+        "candidates": dated_candidates(snapshot),
         "rec": rec,
         "pareto_svg": pareto_chart(points(assessments, recommended)),
         "criteria_svg": criteria_chart(
@@ -169,3 +170,27 @@ def points(assessments: list[dict[str, Any]], recommended: dict[str, Any] | None
         for a in assessments
         if a["fit"] is not None and a["monthly_cost"] is not None
     ]
+
+
+def dated_candidates(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """The snapshot's candidates, each option with its price date and whether that price was
+    older than the catalog's limit on the day the report was written."""
+    written = date.fromisoformat(snapshot["generated_at"][:10])
+    limit = snapshot.get("price_stale_days", 90)
+    candidates = []
+    for candidate in snapshot["candidates"]:
+        options = []
+        for option in candidate["options"]:
+            as_of = option.get("price_date") or candidate.get("prices_as_of")
+            age = (written - date.fromisoformat(as_of)).days if as_of else None
+            options.append(
+                {
+                    **option,
+                    "price_date": as_of,
+                    "price_reference": option.get("price_reference") or candidate["price_source"],
+                    "price_age_days": age,
+                    "price_stale": age is None or age > limit,
+                }
+            )
+        candidates.append({**candidate, "options": options})
+    return candidates

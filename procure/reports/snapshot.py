@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from procure.catalog.models import CandidateModel
@@ -55,6 +56,7 @@ def build_snapshot(
             "settings": campaign.eval_settings,
         },
         "profile": profile_facts(profile),
+        "price_stale_days": settings.CATALOG_PRICE_STALE_DAYS,
         "candidates": [
             candidate_facts(c)
             for c in campaign.candidates.prefetch_related("deployment_options").order_by("name")
@@ -112,7 +114,12 @@ def candidate_facts(candidate: CandidateModel) -> dict[str, Any]:
         "prices_as_of": candidate.prices_as_of,
         "price_source": candidate.price_source,
         "options": [
-            {name: getattr(option, name) for name in OPTION_FIELDS}
+            {
+                **{name: getattr(option, name) for name in OPTION_FIELDS},
+                # Dated per option: how old each price was when the report was written.
+                "price_date": option.price_date or candidate.prices_as_of,
+                "price_reference": option.price_reference or candidate.price_source,
+            }
             for option in candidate.deployment_options.all()
         ],
     }

@@ -146,6 +146,11 @@ FIELD_ENCRYPTION_KEYS: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 # Where people reach this site: links in e-mails (alerts) are built on it.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# A price older than this many days is flagged, with its date, wherever it is shown.
+CATALOG_PRICE_STALE_DAYS = env.int("CATALOG_PRICE_STALE_DAYS", default=90)
+if CATALOG_PRICE_STALE_DAYS < 1:
+    raise ImproperlyConfigured("CATALOG_PRICE_STALE_DAYS must be a whole number of days above 0")
 # bench/bench_load.py sets this to serve /bench/bare: the same middleware, no database work, the
 # baseline every page's latency is compared with. Off everywhere else.
 BENCH_BARE_VIEW = env.bool("PROCURE_BENCH_BARE_VIEW", default=False)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from procure.accounts.models import Membership, Role
 from procure.catalog.selectors import candidate_list
+from procure.catalog.staleness import candidate_price_age
 from procure.profiles.selectors import profile_list
 from procure.reports.services import ReportNotReady, report_generate
 from procure.runs.planning import CampaignPlan, CampaignRefused, campaign_launch, campaign_plan
@@ -48,7 +49,17 @@ def _campaign_form(request: HttpRequest, membership: Membership) -> CampaignForm
 def _estimate(membership: Membership, form: CampaignForm) -> dict[str, object]:
     plan = _plan(membership, form)
     reused = len(plan.runs) - len(plan.to_queue) if plan else 0
-    return {"form": form, "plan": plan, "reused": reused}
+    return {"form": form, "plan": plan, "reused": reused, "stale_prices": _stale_prices(plan)}
+
+
+def _stale_prices(plan: CampaignPlan | None) -> list[tuple[str, str]]:
+    """(candidate, "prices of <date> (<n> days old)") for each chosen candidate priced too long
+    ago: the campaign's cost comparison would rest on them."""
+    if plan is None:
+        return []
+    chosen = {run.candidate.pk: run.candidate for run in plan.runs}
+    ages = [(c.name, candidate_price_age(c)) for c in chosen.values()]
+    return [(name, age.label) for name, age in sorted(ages) if age.stale]
 
 
 def _plan(membership: Membership, form: CampaignForm) -> CampaignPlan | None:

@@ -13,11 +13,19 @@ from procure.catalog.models import (
     EvaluationAccess,
     EvaluationBackend,
 )
+from procure.catalog.price_sources import SOURCE_NAMES
 from procure.catalog.services import CANDIDATE_FIELDS, OPTION_FIELDS
 
 from .vocabulary import REGION_CODES, region_choices
 
 YES_NO = [("", "Any"), ("yes", "Open weights"), ("no", "Closed weights")]
+PRICE_SOURCES = [("", "Hand-entered"), *((name, name) for name in SOURCE_NAMES)]
+
+
+def iso_date_input() -> forms.DateInput:
+    """<input type="date"> takes only ISO dates (2025-07-01); a localised value such as
+    "01/07/2025" is refused by the browser, shown empty and saved back as no date at all."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CatalogFilterForm(forms.Form):
@@ -61,6 +69,8 @@ class CandidateForm(forms.ModelForm):
             "parameters_billion": "Size",
             "prices_as_of": "Prices checked on",
             "price_source": "Where the prices come from",
+            "context_window": "Context window",
+            "weights_released_on": "Released on",
         }
         help_texts = {
             "parameters_billion": "Billions of parameters, if known.",
@@ -68,7 +78,8 @@ class CandidateForm(forms.ModelForm):
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
-            "prices_as_of": forms.DateInput(attrs={"type": "date"}),
+            "prices_as_of": iso_date_input(),
+            "weights_released_on": iso_date_input(),
         }
 
     def __init__(self, *args: Any, taken_names: Any = (), **kwargs: Any) -> None:
@@ -100,6 +111,14 @@ class DeploymentOptionForm(forms.ModelForm):
             "throughput_rps": "Throughput of one instance",
             "min_instances": "Minimum instances",
             "fixed_monthly_ops": "Fixed operations cost",
+            "price_source": "Prices follow",
+            "price_source_model": "Model id in that price database",
+            "price_reference": "Prices read from",
+            "price_date": "Prices valid on",
+        }
+        widgets = {
+            "price_date": iso_date_input(),
+            "price_source": forms.Select(choices=PRICE_SOURCES),
         }
         help_texts = {
             "name": 'e.g. "Azure EU" or "AWS g6.xlarge (eu-central-1)".',

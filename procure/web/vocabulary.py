@@ -13,6 +13,7 @@ REGIONS = (
     ("uk", "United Kingdom", "processed only in the United Kingdom"),
     ("ch", "Switzerland", "processed only in Switzerland"),
     ("us", "United States", "processed only in the United States"),
+    ("cn", "China", "processed only in the People's Republic of China"),
     ("global", "Anywhere", "the provider may process data in any country"),
 )
 REGION_CODES = tuple(code for code, _, _ in REGIONS)

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from django import template
 
-from procure.catalog.models import CandidateModel
+from procure.catalog.models import CandidateModel, DeploymentOption
+from procure.catalog.staleness import PriceAge, candidate_price_age, option_price_date, price_age
 from procure.schedules.drift import format_fit
 from procure.web.vocabulary import REGION_NAMES
 
@@ -70,3 +71,11 @@ def percent(share: float) -> str:
 def fit_percent(fit: float | None) -> str:
     """0.6123 → "61.2%", as alerts write it."""
     return format_fit(fit)
+
+
+@register.inclusion_tag("web/_price_age.html")
+def price_age_badge(subject: CandidateModel | DeploymentOption) -> dict[str, PriceAge]:
+    """The date of a candidate's or an option's prices, flagged when older than the limit."""
+    if isinstance(subject, CandidateModel):
+        return {"age": candidate_price_age(subject)}
+    return {"age": price_age(option_price_date(subject))}
