@@ -96,7 +96,7 @@ def suite_power(
     lift: float | None = None,
 ) -> tuple[SuitePower, ...]:
     """Per suite (suite id, weight, items), then the profile as a whole (suite_id None)."""
-    rows = [(suite_id, float(n)) for suite_id, _, n in suites]
+    rows: list[tuple[str | None, float]] = [(suite_id, float(n)) for suite_id, _, n in suites]
     rows.append((None, effective_items([w for _, w, _ in suites], [n for _, _, n in suites])))
     return tuple(
         SuitePower(
