@@ -90,27 +90,33 @@ def effective_items(weights: Sequence[float], items: Sequence[float]) -> float:
 
 
 def suite_power(
-    suites: Sequence[tuple[str, float, float]],
+    suites: Sequence[tuple[str, float, float, float]],
     baseline: float,
     confidence: float,
     lift: float | None = None,
 ) -> tuple[SuitePower, ...]:
-    """Per suite (suite id, weight, items), then the profile as a whole (suite_id None)."""
-    rows: list[tuple[str | None, float]] = [(suite_id, float(n)) for suite_id, _, n in suites]
-    rows.append((None, effective_items([w for _, w, _ in suites], [n for _, _, n in suites])))
-    return tuple(
-        SuitePower(
-            suite_id=suite_id,
-            items=n,
-            baseline=baseline,
-            detectable=minimum_detectable_difference(n, baseline, confidence),
-            items_for_lift=(
-                None if lift is None else math.ceil(items_for_lift(baseline, lift, confidence))
-            ),
-            lift=lift,
+    """Per suite (suite id, weight, items, baseline accuracy), then the profile as a whole
+    (suite_id None, at `baseline`). Baselines are kept below 1, where nothing is detectable."""
+    rows: list[tuple[str | None, float, float]] = [(s, n, b) for s, _, n, b in suites]
+    n_eff = effective_items([w for _, w, _, _ in suites], [n for _, _, n, _ in suites])
+    rows.append((None, n_eff, baseline))
+    result = []
+    for suite_id, n, base in rows:
+        base = min(max(base, 0.0), 0.999)
+        needed = None
+        if lift is not None and lift <= 1 - base:
+            needed = math.ceil(items_for_lift(base, lift, confidence))
+        result.append(
+            SuitePower(
+                suite_id=suite_id,
+                items=n,
+                baseline=base,
+                detectable=minimum_detectable_difference(n, base, confidence),
+                items_for_lift=needed,
+                lift=lift,
+            )
         )
-        for suite_id, n in rows
-    )
+    return tuple(result)
 
 
 def _check_accuracy(value: float) -> None:

@@ -56,7 +56,7 @@ def test_a_profile_of_two_equal_suites_counts_as_one_suite_of_both_their_items()
 
 
 def test_suite_power_gives_each_suite_and_the_profile_with_items_for_a_typed_lift():
-    rows = suite_power([("contracts", 1.0, 200), ("qa", 1.0, 200)], 0.5, 0.95, lift=0.05)
+    rows = suite_power([("contracts", 1.0, 200, 0.5), ("qa", 1.0, 200, 0.5)], 0.5, 0.95, lift=0.05)
     assert [r.suite_id for r in rows] == ["contracts", "qa", None]
     assert rows[2].items == pytest.approx(400)
     assert rows[2].detectable is not None and rows[0].detectable is not None
