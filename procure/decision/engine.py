@@ -24,6 +24,7 @@ from procure.decision.inputs import (
     ProfileInput,
     SelfHostedOption,
 )
+from procure.decision.numbers import at_least
 from procure.decision.outputs import (
     BreakEven,
     CandidateAssessment,
@@ -33,6 +34,7 @@ from procure.decision.outputs import (
     Verdict,
     WeightSensitivity,
 )
+from procure.decision.power import SuitePower, suite_power
 from procure.decision.ranking import (
     cost_scores,
     dominators,
@@ -42,15 +44,22 @@ from procure.decision.ranking import (
     weighted_scores,
 )
 from procure.decision.sensitivity import VolumeModel, volume_sensitivity, weight_sensitivity
-from procure.decision.sovereignty import OptionCheck, check_option, hard_rule_findings, soft_score
+from procure.decision.sovereignty import (
+    OptionCheck,
+    check_option,
+    hard_rule_findings,
+    option_latency_ms,
+    soft_score,
+)
 from procure.decision.uncertainty import SCREEN_DELTA, Resampling, resample
 from procure.decision.verdict import (
     Context,
+    Evidence,
+    Missed,
     Ranked,
-    compare_kinds,
-    no_candidate,
-    one_kind,
-    verdict_pair,
+    decide,
+    kinds_pair,
+    verdict_order,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -87,11 +96,29 @@ def recommend(profile: ProfileInput, candidates: Sequence[CandidateInput]) -> Re
     eligible = [i for i in range(len(candidates)) if not exclusions[i]]
     ranking = _Ranking(eligible, point_fit, cost, sovereignty, ids, profile)
     ranked = ranking.ranked
-    verdict_rows = verdict_pair(ranking.verdict_inputs(candidates, flags))
-    pair = None if verdict_rows is None else (ranked[verdict_rows[0]], ranked[verdict_rows[1]])
+    # The verdict's order: those reaching the quality bar first (verdict.verdict_order), so
+    # that the resampled comparisons are made against the verdict's leader.
+    first = verdict_order(ranking.verdict_inputs(candidates, flags, {}))
+    order = first + [k for k in range(len(ranked)) if k not in set(first)]
+    kinds = kinds_pair(ranking.verdict_inputs(candidates, flags, {}))
+    pair = None if kinds is None else (ranked[kinds[0]], ranked[kinds[1]])
     fit_share = profile.weights.shares()[0]
-    resampling = resample(table, candidates, ranked, ranking.other_score, fit_share, pair, profile)
-    verdict = _verdict(candidates, exclusions, flags, ranking, verdict_rows, resampling, profile)
+    resampling = resample(
+        table,
+        candidates,
+        [ranked[k] for k in order],
+        ranking.other_score[order] if ranked else ranking.other_score,
+        fit_share,
+        pair,
+        profile,
+    )
+    power = _power(table, ranked, order, point_fit, profile)
+    missed = [
+        Missed(c.id, c.name, tuple(exclusions[i]), _number(point_fit[i]), _number(cost[i]))
+        for i, c in enumerate(candidates)
+        if exclusions[i]
+    ]
+    verdict = _verdict(candidates, missed, flags, ranking, resampling, power, profile)
 
     weight_effects: tuple[WeightSensitivity, ...] = ()
     volume_effect = None
@@ -112,6 +139,10 @@ def recommend(profile: ProfileInput, candidates: Sequence[CandidateInput]) -> Re
         )
 
     fit, fit_low, fit_high = table.profile()
+    latencies = [
+        _latency(checks[i], options.names[row[i]] if row[i] >= 0 else None)
+        for i in range(len(candidates))
+    ]
     assessments = []
     for i, candidate in enumerate(candidates):
         k = ranking.row.get(i)
@@ -138,6 +169,9 @@ def recommend(profile: ProfileInput, candidates: Sequence[CandidateInput]) -> Re
                 p_best=None if k is None else resampling.p_best.get(i, 0.0),
                 dominated_by=None if k is None else ranking.dominated_by(k),
                 on_frontier=k is not None and k in ranking.frontier,
+                budget_met=_budget_met(cost[i], profile),
+                latency_ms=latencies[i],
+                latency_met=_latency_met(latencies[i], profile),
             )
         )
     return Recommendation(
@@ -154,6 +188,7 @@ def recommend(profile: ProfileInput, candidates: Sequence[CandidateInput]) -> Re
         seed=profile.seed,
         confidence=profile.confidence,
         screening_delta=SCREEN_DELTA,
+        power=power,
     )
 
 
@@ -179,9 +214,10 @@ def _findings(
         if missing is not None:
             exclusions[i].append(missing)
         if bar is not None and table.complete[i] and point_fit[i] < bar:
+            shown_bar, shown_fit = at_least(float(point_fit[i]), bar)
             finding = Finding(
                 "quality_bar",
-                f"profile fit must be at least {bar:.2f}; {candidate.name} fits {point_fit[i]:.2f}",
+                f"profile fit must be at least {shown_bar}; {candidate.name} fits {shown_fit}",
             )
             (exclusions if profile.below_bar == "exclude" else flags)[i].append(finding)
         if budget is not None and row[i] >= 0 and cost[i] > budget:
@@ -233,7 +269,10 @@ class _Ranking:
         return None if self.dominator[row] < 0 else self.ids[self.dominator[row]]
 
     def verdict_inputs(
-        self, candidates: tuple[CandidateInput, ...], flags: list[list[Finding]]
+        self,
+        candidates: tuple[CandidateInput, ...],
+        flags: list[list[Finding]],
+        p_best: dict[int, float],
     ) -> list[Ranked]:
         return [
             Ranked(
@@ -243,13 +282,13 @@ class _Ranking:
                 fit=float(self.fit[r]),
                 monthly_cost=float(self.cost[r]),
                 sovereignty=float(self.sovereignty[r]),
-                cost_score=float(self.cost_score[r]),
                 dominated_by=(
                     None
                     if self.dominator[r] < 0
                     else candidates[self.ranked[self.dominator[r]]].name
                 ),
                 flags=tuple(flags[c]),
+                p_best=p_best.get(c, 0.0),
             )
             for r, c in enumerate(self.ranked)
         ]
@@ -257,42 +296,27 @@ class _Ranking:
 
 def _verdict(
     candidates: tuple[CandidateInput, ...],
-    exclusions: list[list[Finding]],
+    missed: list[Missed],
     flags: list[list[Finding]],
     ranking: _Ranking,
-    pair: tuple[int, int] | None,
     resampling: Resampling,
+    power: tuple[SuitePower, ...],
     profile: ProfileInput,
 ) -> Verdict:
-    if not ranking.ranked:
-        return no_candidate([(c.name, tuple(exclusions[i])) for i, c in enumerate(candidates)])
-    ranked = ranking.verdict_inputs(candidates, flags)
-    if pair is None or resampling.verdict is None:
-        return one_kind(ranked, _other_kind_status(candidates, ranked))
-    specialist, general = pair
+    evidence = Evidence(
+        margins={c.b_id: c for c in resampling.comparisons},
+        pair=resampling.verdict,
+        per_suite=resampling.verdict_per_suite,
+        detectable=power[-1].detectable if power else None,
+    )
     context = Context(
-        shares=profile.weights.shares(),
-        alpha=profile.alpha,
         confidence=profile.confidence,
         resamples=profile.resamples,
+        quality_bar=profile.quality_bar,
+        budget=profile.budget_monthly,
     )
-    return compare_kinds(
-        ranked[specialist],
-        ranked[general],
-        specialist < general,
-        resampling.verdict,
-        resampling.verdict_per_suite,
-        context,
-    )
-
-
-def _other_kind_status(candidates: tuple[CandidateInput, ...], ranked: list[Ranked]) -> str:
-    """Why the verdict has nothing of the other kind to compare the winner with."""
-    want_general = not ranked[0].general
-    kind = "general model" if want_general else "specialist"
-    if any(c.is_general == want_general for c in candidates):
-        return f"no {kind} passed your rules"
-    return f"no {kind} was evaluated"
+    ranked = ranking.verdict_inputs(candidates, flags, resampling.p_best)
+    return decide(ranked, missed, evidence, context)
 
 
 def _option_costs(checks: tuple[OptionCheck, ...], profile: ProfileInput) -> tuple[OptionCost, ...]:
@@ -343,6 +367,47 @@ def _notes(resampling: Resampling, ranking: _Ranking, verdict: Verdict) -> list[
             "rests on cost and sovereignty."
         )
     return notes
+
+
+def _power(
+    table: FitTable,
+    ranked: list[int],
+    order: list[int],
+    point_fit: FloatArray,
+    profile: ProfileInput,
+) -> tuple[SuitePower, ...]:
+    """What the suites can detect, measured from the runner-up's accuracy (the leader's when
+    it stands alone), with the leader's item counts."""
+    if not ranked:
+        return ()
+    leader = ranked[order[0]]
+    base = ranked[order[1]] if len(order) > 1 else leader
+    suites = [
+        (suite_id, float(table.weights[s]), float(table.n[leader, s]), float(table.fit[base, s]))
+        for s, suite_id in enumerate(table.suite_ids)
+    ]
+    return suite_power(suites, float(point_fit[base]), profile.confidence)
+
+
+def _budget_met(monthly: float, profile: ProfileInput) -> bool | None:
+    if profile.budget_monthly is None or np.isnan(monthly):
+        return None
+    return bool(monthly <= profile.budget_monthly)
+
+
+def _latency(checks: tuple[OptionCheck, ...], chosen: str | None) -> float | None:
+    """The chosen option's p95 latency; without one, the fastest known of all options."""
+    known = {c.option.name: x for c in checks if (x := option_latency_ms(c.option)) is not None}
+    if chosen is not None:
+        return known.get(chosen)
+    return min(known.values(), default=None)
+
+
+def _latency_met(latency: float | None, profile: ProfileInput) -> bool | None:
+    target = profile.workload.latency_target_ms
+    if target is None or latency is None:
+        return None
+    return latency <= target
 
 
 def _number(value: float) -> float | None:

@@ -59,7 +59,7 @@ def example_profile() -> ProfileInput:
             SoftPreference("open_weights", weight=2.0),
             SoftPreference("self_hosting", weight=1.0),
         ),
-        quality_bar=0.70,
+        quality_bar=0.65,
         below_bar="flag",
         resamples=1000,
         seed=0,
@@ -215,6 +215,7 @@ def _verdict_rows(recommendation: Recommendation) -> list[str]:
         never = f"never between {volume.searched_low:,.0f} and {volume.searched_high:,.0f}"
         rows.append(f"| winner changes with volume | {'; '.join(changes) or never} |")
     rows.append(f"| decided on | {verdict.decided_on} |")
+    rows.append(f"| how sure | {verdict.certainty_label}: {verdict.certainty_detail} |")
     return rows
 
 

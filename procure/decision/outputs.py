@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from procure.decision.power import SuitePower
+
 RuleName = Literal[
     "data_regions",
     "self_hosting",
@@ -24,16 +26,17 @@ RuleName = Literal[
 ]
 WeightName = Literal["fit", "cost", "sovereignty"]
 TestName = Literal["mcnemar_exact", "paired_bootstrap"]
-# What the verdict's recommendation rests on (verdict.py): a significant lift and the weights;
-# cost and sovereignty, the lift not being significant; the other of the pair being dominated;
-# only one kind being eligible; nothing being eligible.
+# What the verdict's recommendation rests on (verdict.py): the leader being distinguishable on
+# fit and first on the weights; the tie-break (cost, then sovereignty) among candidates that are
+# not distinguishable on fit; being the only candidate left; nothing being left.
 Decision = Literal[
     "fit_and_weights",
     "cost_and_sovereignty",
-    "dominance",
-    "only_one_kind",
+    "only_candidate",
     "no_eligible_candidate",
 ]
+# The one bottom line of "how sure" (verdict.py, docs/decision-method.md).
+Certainty = Literal["clear", "likely", "too_close_to_call", "not_enough_evidence"]
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,9 @@ class CandidateAssessment:
     p_best: float | None
     dominated_by: str | None  # an eligible candidate at least as good on fit, cost, sovereignty
     on_frontier: bool  # on the quality-vs-cost Pareto frontier
+    budget_met: bool | None  # monthly cost within the profile's budget; None: no budget or cost
+    latency_ms: float | None  # p95 of the chosen option (else the fastest known), None: unknown
+    latency_met: bool | None  # None: no target, or the latency is not known
 
 
 @dataclass(frozen=True)
@@ -199,9 +205,23 @@ class VolumeSensitivity:
 
 @dataclass(frozen=True)
 class Verdict:
-    """Best eligible specialist against best eligible general model, and what to buy."""
+    """What to buy, how sure we are, and the best specialist against the best general model.
+
+    `margin` compares the verdict's leader with its runner-up over the profile (lift = leader
+    minus runner-up); `specialist_id` ... `sovereignty_difference` describe the specialist
+    against the general model and are None unless both kinds are eligible.
+    """
 
     recommended_id: str | None
+    runner_up_id: str | None
+    margin: Comparison | None
+    tied_ids: tuple[str, ...]  # not distinguishable on fit from the leader (leader included)
+    certainty: Certainty | None  # None: nothing to recommend
+    certainty_label: str  # "Clear", "Likely", "Too close to call", "Not enough evidence"
+    certainty_detail: str  # the numbers under the label
+    detectable: float | None  # smallest lift the profile's suites detect (80% power), if close
+    below_bar: bool  # no eligible candidate reaches the quality bar (flagged, not excluded)
+    nearest_miss_id: str | None  # with nothing eligible: the excluded candidate closest to it
     specialist_id: str | None
     general_id: str | None
     lift: float | None  # specialist minus general, weighted over the profile's suites
@@ -223,7 +243,7 @@ class Recommendation:
     ranking: tuple[str, ...]  # eligible candidate ids, best first
     winner_id: str | None  # top of the ranking
     frontier: tuple[str, ...]  # quality-vs-cost Pareto frontier, cheapest first
-    comparisons: tuple[Comparison, ...]  # the winner against the other resampled candidates
+    comparisons: tuple[Comparison, ...]  # the verdict's leader against the other resampled ones
     weight_sensitivity: tuple[WeightSensitivity, ...]
     volume_sensitivity: VolumeSensitivity | None
     verdict: Verdict
@@ -232,6 +252,7 @@ class Recommendation:
     seed: int
     confidence: float
     screening_delta: float
+    power: tuple[SuitePower, ...]  # what each suite and the profile can detect (power.py)
 
     def candidate(self, candidate_id: str) -> CandidateAssessment:
         for assessment in self.candidates:

@@ -26,6 +26,14 @@ from procure.decision.outputs import Finding, RuleName
 DEPLOYMENT_RULES: tuple[RuleName, ...] = ("data_regions", "self_hosting", "latency")
 
 
+def option_latency_ms(option: DeploymentOption) -> float | None:
+    """The p95 latency the latency rule and the report use for an option (None: unknown).
+
+    The one place that reads it, so a measured figure can replace the declared one.
+    """
+    return option.p95_latency_ms
+
+
 @dataclass(frozen=True)
 class OptionCheck:
     option: DeploymentOption
@@ -44,8 +52,9 @@ def check_option(option: DeploymentOption, profile: ProfileInput) -> OptionCheck
     if rules.self_hosting_required and isinstance(option, ApiOption):
         broken.append(("self_hosting", f"is an API from {option.provider}"))
     target = profile.workload.latency_target_ms
-    if target is not None and option.p95_latency_ms is not None and option.p95_latency_ms > target:
-        broken.append(("latency", f"has a p95 latency of {option.p95_latency_ms:g} ms"))
+    latency = option_latency_ms(option)
+    if target is not None and latency is not None and latency > target:
+        broken.append(("latency", f"has a p95 latency of {latency:g} ms"))
     return OptionCheck(option=option, broken=tuple(broken))
 
 
@@ -119,7 +128,7 @@ def _deployment_message(
     if rule == "self_hosting":
         providers = sorted({o.provider for o in options if isinstance(o, ApiOption)})
         return f"self-hosting required; offered only as an API ({_listing(providers)})"
-    fastest = min(o.p95_latency_ms for o in options if o.p95_latency_ms is not None)
+    fastest = min(x for o in options if (x := option_latency_ms(o)) is not None)
     return f"latency target {target:g} ms; the fastest option's p95 latency is {fastest:g} ms"
 
 

@@ -12,6 +12,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import bdtr, betaincinv
 
+from procure.decision.numbers import bootstrap_p_floor, p_text
+
+__all__ = ["bootstrap_p_floor", "p_text"]  # re-exported: their home is numbers.py
+
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -130,21 +134,6 @@ def bootstrap_p_value(differences: FloatArray) -> FloatArray:
     at_or_above = np.count_nonzero(differences >= 0, axis=-1)
     p = 2 * (np.minimum(at_or_below, at_or_above) + 1) / (resamples + 1)
     return np.minimum(p, 1.0)
-
-
-def bootstrap_p_floor(resamples: int) -> float:
-    return 2 / (resamples + 1)
-
-
-def p_text(p_value: float, test: str | None, resamples: int) -> str:
-    """A p-value as a committee reads it: "p < 0.001", "p = 0.012", or "p ≤ 0.002" where a
-    paired bootstrap of `resamples` cannot resolve anything smaller."""
-    if p_value < 0.001:
-        return "p < 0.001"
-    floor = bootstrap_p_floor(resamples)
-    if test == "paired_bootstrap" and p_value <= floor:
-        return f"p ≤ {floor:.2g}"
-    return f"p = {p_value:.2g}"
 
 
 def bernstein_margin(variance: FloatArray, bound: FloatArray, delta: float) -> FloatArray:

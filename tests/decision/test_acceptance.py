@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from procure.decision import (
+    GENERAL,
     CandidateAssessment,
     HardRules,
     Recommendation,
@@ -95,10 +96,8 @@ def test_a_dominated_candidate_is_never_recommended(catalogue, w, data):
     if best[False] is not None and best[True] is not None:
         assert (verdict.specialist_id, verdict.general_id) == (best[False].id, best[True].id)
         assert verdict.lift is not None and verdict.p_value is not None
-        pair_dominated = any(best[kind].dominated_by is not None for kind in (False, True))
-        assert (verdict.decided_on == "dominance") == pair_dominated
     else:
-        assert verdict.lift is None and verdict.decided_on != "dominance"
+        assert verdict.lift is None and verdict.specialist_id is None
 
 
 @given(
@@ -144,7 +143,24 @@ def test_a_candidate_breaking_a_hard_rule_is_never_recommended_and_its_exclusion
             assert model.id not in result.ranking
     if not result.ranking:
         assert result.verdict.recommended_id is None
-        assert result.verdict.sentence.startswith("No candidate can be recommended")
+        assert result.verdict.sentence.startswith("No candidate meets your requirements")
+
+
+@given(catalogue=catalogues(), w=weights, data=st.data())
+@SETTINGS
+def test_relabelling_kinds_never_changes_the_recommended_model(catalogue, w, data):
+    spec = profile({"s1": 1.0, "s2": 1.0}, weights=w, preferences=PREFERENCES)
+    flips = data.draw(st.lists(st.booleans(), min_size=len(catalogue), max_size=len(catalogue)))
+    relabelled = [
+        replace(
+            c, specialisation=("legal" if c.is_general else GENERAL) if flip else c.specialisation
+        )
+        for c, flip in zip(catalogue, flips, strict=True)
+    ]
+    before, after = recommend(spec, catalogue), recommend(spec, relabelled)
+    assert before.verdict.recommended_id == after.verdict.recommended_id
+    assert before.verdict.decided_on == after.verdict.decided_on
+    assert before.verdict.certainty == after.verdict.certainty
 
 
 @given(catalogue=catalogues(), w=weights, factor=st.sampled_from([1e-3, 0.37, 3.0, 1e4]))
