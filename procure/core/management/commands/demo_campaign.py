@@ -14,7 +14,7 @@ from procure.accounts.models import Organization
 from procure.core.demo import RECORDED_FITS, demo_fits, demo_prepare, fits_differences
 from procure.reports.models import ReportSnapshot
 from procure.reports.rendering import render_pdf
-from procure.runs.models import Campaign, CampaignStatus
+from procure.runs.models import Campaign, CampaignStatus, EvaluationRun
 from procure.runs.planning import campaign_launch
 
 from .demo_setup import DEMO_ORGANIZATION
@@ -87,15 +87,14 @@ class Command(BaseCommand):
             while time.monotonic() < deadline:
                 states = list(Campaign.objects.filter(pk__in=ids).order_by("pk"))
                 reports = [ReportSnapshot.objects.filter(campaign=c).first() for c in states]
-                runs = [
-                    row
-                    for c in states
-                    for row in c.runs.values_list("status", "progress_done", "progress_total")
-                ]
-                # Totals grow as runs start and learn their size; the bar follows them.
-                bar.total = max(sum(total for _, _, total in runs), 1)
-                bar.update(sum(done for _, done, _ in runs) - bar.n)
-                succeeded = sum(1 for status, _, _ in runs if status == "succeeded")
+                runs = (
+                    EvaluationRun.objects.filter(campaigns__in=ids)
+                    .distinct()
+                    .select_related("suite_version")
+                )
+                bar.total = max(sum(_expected_requests(run) for run in runs), 1)
+                bar.update(sum(run.progress_done for run in runs) - bar.n)
+                succeeded = sum(1 for run in runs if run.status == "succeeded")
                 bar.set_postfix_str(f"{succeeded}/{len(runs)} runs done", refresh=False)
                 if any(c.status == CampaignStatus.CANCELLED for c in states):
                     raise CommandError("a demo campaign was cancelled")
@@ -106,3 +105,17 @@ class Command(BaseCommand):
             f"the demo campaigns did not finish within {timeout} s: is a worker running? "
             "(see var/log/worker.log)"
         )
+
+
+def _expected_requests(run: EvaluationRun) -> int:
+    """A run's request count: exact once it started, estimated from its suite before.
+
+    A run learns its count only when it starts; a bar whose total grows as runs start shows a
+    time left that is wrong until the last one. The demo's choice tasks have four choices.
+    """
+    if run.progress_total:
+        return run.progress_total
+    return sum(
+        task.get("n_docs", 0) * (4 if task.get("output_type") == "multiple_choice" else 1)
+        for task in run.suite_version.tasks or []
+    )
