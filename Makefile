@@ -1,5 +1,8 @@
 # The two commands a new user needs:  make demo  ·  make test
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# bash with pipefail: `make demo` pipes its output through tee and must still fail when it fails.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 VENV   := .venv
 BIN    := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
@@ -48,8 +51,15 @@ test: services install lint
 	$(BIN)/python -m tests.fault
 	$(BIN)/pytest -m "not fault"
 
-demo: services install
-	bash scripts/demo.sh
+# Everything it prints, the install included, also goes to var/log/demo.log; the figures at the
+# end say how long each part took.
+demo:
+	@mkdir -p var/log
+	@{ set -e; began=$$(date +%s); \
+	  $(MAKE) --no-print-directory services install; \
+	  echo "[demo] services and install took $$(( $$(date +%s) - began )) s"; \
+	  bash scripts/demo.sh; \
+	  echo "[demo] make demo took $$(( $$(date +%s) - began )) s in all"; } 2>&1 | tee var/log/demo.log
 
 stop:
 	bash scripts/demo.sh stop

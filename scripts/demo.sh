@@ -30,6 +30,7 @@ if [ "${1:-}" = stop ]; then
   exit 0
 fi
 
+began=$(date +%s)
 echo "[demo] migrating the database"
 $BIN/python manage.py migrate --noinput >"$LOG/migrate.log"
 $BIN/python manage.py collectstatic --noinput >/dev/null
@@ -60,8 +61,10 @@ for _ in $(seq 1 60); do
 done
 curl -fsS "http://127.0.0.1:$PORT/healthz" && echo
 
-echo "[demo] running the demo campaigns (the first run trains two tiny models: 10 minutes or more)"
+echo "[demo] services up in $(( $(date +%s) - began )) s"
+echo "[demo] running the demo campaigns (the first run builds two tiny models: about a minute)"
 $BIN/python manage.py demo_campaign --profile "${DEMO_PROFILE:-demo}" --out var/reports
+echo "[demo] the main job took $(( $(date +%s) - began )) s"
 
 cat <<TXT
 
@@ -69,6 +72,8 @@ procure is running.
   Web UI:   http://127.0.0.1:$PORT/          (log in as demo / demo-password-1)
   Admin:    http://127.0.0.1:$PORT/admin/    (the seed catalog is under "Candidate models")
   Reports:  var/reports/*.pdf (and under "Latest reports" in the web UI)
+  Log:      $LOG/demo.log (this output)
+  Next:     the five-minute tour in docs/demo.md
   Schedules: set one on a task profile ("Schedule"); Celery beat fires it (log: $LOG/beat.log)
   Stop it:  make stop
 TXT

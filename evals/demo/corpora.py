@@ -1,4 +1,9 @@
-"""Training and held-out text for the demo models, gathered offline from this machine.
+"""Training and held-out text for the demo models: shipped in the repository, frozen once.
+
+The demo builds from `fixtures/demo/corpus.jsonl.xz` (`shipped_corpora`), so every machine trains
+the same models on the same bytes and gets the same numbers. That file was made once by
+`python -m evals.demo.corpora freeze`, from text gathered offline as described below; run it again
+only to change the corpus on purpose (the demo's recorded fits then change too).
 
 LEGAL text is licence files: Debian's `/usr/share/common-licenses`, CPython's own LICENSE, and
 the LICENSE/COPYING/NOTICE files that a fixed list of distributions ship in their dist-info
@@ -13,16 +18,24 @@ hash of their content or path, so adding one file never moves another between th
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import importlib.metadata
+import json
+import lzma
 import re
+import sys
 import sysconfig
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 COMMON_LICENSES_DIR = Path("/usr/share/common-licenses")
+SHIPPED_CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "corpus.jsonl.xz"
+# What the shipped corpus keeps of each gathered corpus (train; held-out is a fifth of it):
+# a few hundred training steps see about this much text, and the file stays small.
+FROZEN_CHARS = 600_000
 
 # Distributions whose licence files make up most of the legal corpus: what pyproject.toml
 # depends on, plus the larger transitive dependencies of lm-eval[hf] and Django.
@@ -96,6 +109,39 @@ class Corpus:
 
 def join_documents(documents: Iterable[Document]) -> str:
     return "\n\n".join(d.text for d in documents)
+
+
+def shipped_corpora(path: Path = SHIPPED_CORPUS) -> tuple[Corpus, Corpus]:
+    """The legal and the code corpus the demo builds from, as frozen in the repository."""
+    parts: dict[tuple[str, str], list[Document]] = {}
+    with lzma.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            parts.setdefault((row["corpus"], row["split"]), []).append(
+                Document(row["name"], row["text"])
+            )
+
+    def corpus(name: str) -> Corpus:
+        return Corpus(name, tuple(parts[name, "train"]), tuple(parts[name, "held_out"]))
+
+    return corpus("legal"), corpus("code")
+
+
+def freeze(path: Path = SHIPPED_CORPUS, *, max_chars: int = FROZEN_CHARS) -> Path:
+    """Gather both corpora from this machine and write them, capped, to `path` (xz JSON lines).
+
+    The compression preset and the row order are fixed, so the same text gives the same bytes.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [
+        {"corpus": corpus.name, "split": split, "name": document.name, "text": document.text}
+        for corpus in (legal_corpus(max_chars=max_chars), code_corpus(max_chars=max_chars))
+        for split, documents in (("train", corpus.train), ("held_out", corpus.held_out))
+        for document in documents
+    ]
+    blob = "".join(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows)
+    path.write_bytes(lzma.compress(blob.encode("utf-8"), preset=9 | lzma.PRESET_EXTREME))
+    return path
 
 
 def legal_corpus(
@@ -238,3 +284,23 @@ def _licence_key(text: str) -> str:
         if "copyright" not in line and "(c)" not in line and "©" not in line
     ]
     return " ".join(re.findall(r"[a-z0-9]+", " ".join(kept)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: `freeze` gathers this machine's text into the shipped corpus file."""
+    parser = argparse.ArgumentParser(prog="python -m evals.demo.corpora", description=__doc__)
+    parser.add_argument("command", choices=["freeze"])
+    parser.add_argument("--out", type=Path, default=SHIPPED_CORPUS)
+    parser.add_argument("--max-chars", type=int, default=FROZEN_CHARS)
+    args = parser.parse_args(argv)
+    path = freeze(args.out, max_chars=args.max_chars)
+    legal, code = shipped_corpora(path)
+    for corpus in (legal, code):
+        held_out = sum(len(d.text) for d in corpus.held_out)
+        print(f"{corpus.name}: {len(corpus.train_text):,} chars to train, {held_out:,} held out")
+    print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

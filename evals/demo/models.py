@@ -16,7 +16,7 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -114,15 +114,24 @@ def build_tiny_model(
     return build_from_recipe(out_dir, corpus, recipe)
 
 
-def build_from_recipe(out_dir: Path, corpus: str, recipe: TinyModelRecipe) -> Path:
-    """`build_tiny_model` with the hyperparameters given as one `TinyModelRecipe`."""
+def build_from_recipe(
+    out_dir: Path,
+    corpus: str,
+    recipe: TinyModelRecipe,
+    *,
+    on_step: Callable[[], None] | None = None,
+) -> Path:
+    """`build_tiny_model` with the hyperparameters given as one `TinyModelRecipe`.
+
+    `on_step` is called after each training step (to show progress).
+    """
     if not corpus.strip():
         raise ValueError("cannot train a model on an empty corpus")
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        _train_into(tmp_dir, corpus, recipe)
+        _train_into(tmp_dir, corpus, recipe, on_step or (lambda: None))
         (tmp_dir / RECIPE_FILE).write_text(
             json.dumps(
                 {"recipe_hash": recipe_hash(corpus, recipe), **dataclasses.asdict(recipe)},
@@ -149,7 +158,9 @@ def _chunks(corpus: str) -> Iterator[str]:
         start = end
 
 
-def _train_into(directory: Path, corpus: str, recipe: TinyModelRecipe) -> None:
+def _train_into(
+    directory: Path, corpus: str, recipe: TinyModelRecipe, on_step: Callable[[], None]
+) -> None:
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
@@ -185,7 +196,7 @@ def _train_into(directory: Path, corpus: str, recipe: TinyModelRecipe) -> None:
         model = GPT2LMHeadModel(config)
         if recipe.max_steps > 0:
             ids = _encode_corpus(tokenizer, corpus, eos_id)
-            _train(model, ids, recipe)
+            _train(model, ids, recipe, on_step)
         model.eval()
         model.save_pretrained(directory, safe_serialization=True)
     finally:
@@ -234,7 +245,9 @@ def _encode_corpus(tokenizer: PreTrainedTokenizerFast, corpus: str, eos_id: int)
     return torch.tensor(stream, dtype=torch.long)
 
 
-def _train(model: GPT2LMHeadModel, ids: Tensor, recipe: TinyModelRecipe) -> None:
+def _train(
+    model: GPT2LMHeadModel, ids: Tensor, recipe: TinyModelRecipe, on_step: Callable[[], None]
+) -> None:
     """AdamW with a short linear warm-up and cosine decay on random windows of the stream."""
     import torch
 
@@ -267,3 +280,4 @@ def _train(model: GPT2LMHeadModel, ids: Tensor, recipe: TinyModelRecipe) -> None
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         schedule.step()
+        on_step()

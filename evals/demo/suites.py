@@ -311,12 +311,14 @@ class _Vocabulary:
 
     def sample(self, answer: str, k: int, rng: random.Random) -> list[str]:
         low, high = len(answer) - self._tolerance, len(answer) + self._tolerance
-        pool = [
-            word
-            for length in range(low, high + 1)
-            for word in self._by_length.get(length, [])
-            if word.lower() != answer.lower()
-        ]
+        # One spelling per word: "One" and "one" side by side would be two choices in name only.
+        spellings = {answer.lower()}
+        pool = []
+        for length in range(low, high + 1):
+            for word in self._by_length.get(length, []):
+                if word.lower() not in spellings:
+                    spellings.add(word.lower())
+                    pool.append(word)
         if len(pool) < k:
             raise ValueError(f"too few words of about the length of {answer!r} to choose from")
         return rng.sample(pool, k)

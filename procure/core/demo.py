@@ -1,8 +1,10 @@
 """The demo campaign: two tiny models built here, four suites, two profiles, two verdicts.
 
 The legal specialist and the generalist are real causal LMs trained on this machine (see
-evals.demo). Both are offered on the same hardware at the same price, so the verdicts turn on
-measured fit: the specialist should win the legal profile and the generalist the code profile.
+evals.demo) from a corpus shipped in the repository, with fixed seeds: every machine with the
+same library versions gets the same models and the same fits, recorded in RECORDED_FITS. Both
+are offered on the same hardware at the same price, so the verdicts turn on measured fit: the
+specialist should win the legal profile and the generalist the code profile.
 """
 
 import json
@@ -10,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
-from evals.demo.build import DemoAssets, Profile, ensure_demo_assets
+from evals.demo.build import DemoAssets, Profile, default_cache_dir, ensure_demo_assets
 from procure.accounts.models import Organization
 from procure.catalog.services import catalog_import
 from procure.profiles.models import TaskProfile
@@ -29,6 +32,11 @@ SUITE_NAMES = {
 PROFILES = ("Legal contract review", "Code assistant")
 SPECIALIST = "procure-demo Legal 1M"
 GENERALIST = "procure-demo General 1M"
+# What `make demo` measures on a machine with the locked library versions (see
+# tests/procure/core/test_demo_recorded_fits.py, which checks it).
+RECORDED_FITS = Path(settings.BASE_DIR) / "fixtures" / "demo" / "recorded-fits.json"
+
+Fits = dict[str, dict[str, dict[str, float]]]  # suite -> candidate -> {"fit", "n"}
 
 
 @dataclass(frozen=True)
@@ -43,9 +51,13 @@ def demo_prepare(
     organization: Organization,
     profile: Profile = "demo",
     say: Callable[[str], None] | None = None,
+    progress: bool = False,
 ) -> DemoSetup:
-    """Build (or reuse) the demo models and suites, and register them with the organisation."""
-    assets = ensure_demo_assets(Path(settings.DATA_DIR) / "demo", profile=profile, say=say)
+    """Build (or reuse) the demo models and suites, and register them with the organisation.
+
+    Builds live in the user-level cache (`default_cache_dir`), shared by every clone.
+    """
+    assets = ensure_demo_assets(default_cache_dir(), profile=profile, say=say, progress=progress)
     for attribute, name in SUITE_NAMES.items():
         suite = getattr(assets, attribute)
         files = {
@@ -83,13 +95,13 @@ def demo_prepare(
 def _candidate(name: str, specialisation: str, checkpoint: Path) -> dict[str, object]:
     return {
         "name": name,
-        "provider": "procure demo (trained on this machine)",
+        "provider": "procure demo (trained on this machine from a shipped corpus)",
         "specialisation": specialisation,
         "licence": "Apache-2.0",
         "open_weights": True,
         "vendor_jurisdiction": "FR",
         "parameters_billion": 0.001,
-        "description": "A 2-layer GPT-2 trained in about two minutes for the demo.",
+        "description": "A 2-layer GPT-2 trained in well under a minute for the demo.",
         "price_source": "demo: both models on the same hardware at the same assumed rate",
         "deployment_options": [
             {
@@ -113,3 +125,29 @@ def _fixture_suites(profile_name: str) -> list[dict[str, object]]:
         if data.get("name") == profile_name:
             return list(data.get("suites", []))
     return []
+
+
+def demo_fits(snapshots: list[dict[str, Any]]) -> Fits:
+    """Each candidate's fit on each suite, read from the demo reports' snapshots."""
+    fits: Fits = {}
+    for snapshot in snapshots:
+        for candidate in snapshot["recommendation"]["candidates"]:
+            columns = candidate["suite_fits"]
+            for suite, fit, n in zip(
+                columns["suite_ids"], columns["fit"], columns["n"], strict=True
+            ):
+                fits.setdefault(suite, {})[candidate["name"]] = {"fit": fit, "n": n}
+    return fits
+
+
+def fits_differences(measured: Fits, recorded: Fits) -> list[str]:
+    """One line per (suite, candidate) whose fit is not exactly the recorded one."""
+    lines = []
+    for suite in sorted(set(measured) | set(recorded)):
+        ours, theirs = measured.get(suite, {}), recorded.get(suite, {})
+        for name in sorted(set(ours) | set(theirs)):
+            if ours.get(name) != theirs.get(name):
+                lines.append(
+                    f"{suite} / {name}: measured {ours.get(name)}, recorded {theirs.get(name)}"
+                )
+    return lines

@@ -15,12 +15,12 @@ from evals.suites.builtin_names import builtin_task_names
 
 @pytest.fixture(scope="module")
 def legal() -> Corpus:
-    return corpora.legal_corpus()
+    return corpora.shipped_corpora()[0]
 
 
 @pytest.fixture(scope="module")
 def code() -> Corpus:
-    return corpora.code_corpus()
+    return corpora.shipped_corpora()[1]
 
 
 @pytest.fixture(scope="module")
