@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.util import find_spec
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from evals.probe import server_said
 from evals.spec import (
     SUPPORTED_OUTPUT_TYPES,
     AuthenticationRefused,
@@ -354,25 +356,32 @@ def classify_model_failure(exc: BaseException, model: ModelSpec) -> EvalError:
     url = model.options.get("base_url", "the endpoint")
     status: int | None = None
     headers: Mapping[str, str] = {}
+    said = ""
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
         status, headers = exc.response.status_code, exc.response.headers
+        said = server_said(exc.response)
     elif isinstance(exc, aiohttp.ClientResponseError):
-        status, headers = exc.status, exc.headers or {}
+        # aiohttp keeps only the reason phrase; the body went to lm-eval's log.
+        status, headers, said = exc.status, exc.headers or {}, str(exc.message or "")
+    quoted = f": “{said}”" if said else ""
     if status in (401, 403):
         return AuthenticationRefused(
-            f"The endpoint {url} refused the API key (HTTP {status}). "
+            f"The endpoint {url} refused the API key (HTTP {status}){quoted}. "
             "Check the key registered for this model."
         )
     if status == 429:
-        limited = RateLimited(f"The endpoint {url} is rate-limiting us (HTTP 429).")
+        limited = RateLimited(f"The endpoint {url} is rate-limiting us (HTTP 429){quoted}.")
         limited.retry_after = _seconds(headers.get("Retry-After"))
         return limited
-    if status is not None and status >= 500:
-        return EndpointUnreachable(f"The endpoint {url} had a server error (HTTP {status}).")
+    if status == 408 or (status is not None and status >= 500 and not _deterministic(said)):
+        return EndpointUnreachable(
+            f"The endpoint {url} had a server error (HTTP {status}){quoted}."
+        )
     if status is not None:
+        # A 4xx, or a 5xx naming a cause that a retry cannot remove: fail now, say why.
         return ModelError(
-            f"The endpoint {url} rejected the request (HTTP {status}). "
-            f"Check the URL and the model name '{model.identity}'."
+            f"The endpoint {url} rejected the request (HTTP {status}){quoted}. "
+            f"Check the model name '{model.identity}' and the candidate's options."
         )
     # Order matters: requests' JSONDecodeError is also a RequestException, and ConnectTimeout
     # is both a ConnectionError and a Timeout.
@@ -389,6 +398,20 @@ def classify_model_failure(exc: BaseException, model: ModelSpec) -> EvalError:
             f"{exc}). It must follow the OpenAI completions format, with echo and logprobs."
         )
     return ModelError(f"The endpoint {url} failed: {type(exc).__name__}: {exc}")
+
+
+# Server errors whose text names a cause that is the same on every retry: the prompt does not
+# fit, there is no chat template, the model or the request is wrong.
+_DETERMINISTIC = re.compile(
+    r"context length|maximum context|max_model_len|too long|longer than|exceeds|chat template|"
+    r"index out of range|out of range|not supported|unsupported|does not exist|not found|"
+    r"invalid|must be",
+    re.IGNORECASE,
+)
+
+
+def _deterministic(said: str) -> bool:
+    return bool(_DETERMINISTIC.search(said))
 
 
 def _seconds(raw: str | None) -> float | None:

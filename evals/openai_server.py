@@ -9,9 +9,10 @@ It answers what lm-eval's `local-completions` and `local-chat-completions` send:
 
 Sampling parameters (temperature, top_p, seed) are ignored: decoding is always greedy, which is
 what evaluation asks for. Optional API key (`Authorization: Bearer ...`, else 401). Fault modes
-for tests: `slow` (answer after a delay), `500`, `429`, `garbage` (not JSON) and `malformed`
-(JSON without the expected fields). Requests are logged by method and path only: the
-Authorization header is never logged.
+for tests: `slow` (answer after a delay), `500`, `429`, `garbage` (not JSON), `malformed`
+(JSON without the expected fields) and `no_echo` (ignores `echo`: log-probabilities for the
+generated token only, as some llama.cpp versions do). Requests are logged by method and path
+only: the Authorization header is never logged.
 
     python -m evals.openai_server --checkpoint DIR --port 8000 [--api-key-env VAR] [--fault 429]
 """
@@ -33,7 +34,7 @@ from typing import Any, Literal, get_args
 
 logger = logging.getLogger(__name__)
 
-Fault = Literal["slow", "500", "429", "garbage", "malformed"]
+Fault = Literal["slow", "500", "429", "garbage", "malformed", "no_echo"]
 FAULTS: tuple[str, ...] = get_args(Fault)
 _MAX_BODY_BYTES = 16 * 1024 * 1024
 
@@ -292,7 +293,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         routes = {"/v1/completions": completions, "/v1/chat/completions": chat_completions}
         route = routes.get(self.path.rstrip("/"))
-        self._handle(lambda: route(self.server.model, self._body()) if route else None)
+        self._handle(lambda: route(self.server.model, self._request_body()) if route else None)
+
+    def _request_body(self) -> dict[str, Any]:
+        body = self._body()
+        if self.server.fault == "no_echo":
+            body.pop("echo", None)
+        return body
 
     def _models(self) -> dict[str, Any]:
         entry = {"id": self.server.model.name, "object": "model", "owned_by": "procure"}
@@ -325,6 +332,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _play_fault(self, fault: Fault) -> bool:
         """Answer as the fault mode says; False when the request should then proceed."""
+        if fault == "no_echo":
+            return False  # answers, but wrongly (see `_request_body`)
         if fault == "slow":
             return self.server.stopping.wait(self.server.fault_sleep)
         if fault == "500":

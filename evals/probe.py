@@ -59,6 +59,29 @@ class EndpointCapabilities:
         return cls(**values)
 
 
+CAPABILITY_LABELS = {
+    "reachable": "Answered the probe",
+    "model_listed": "Model listed at /v1/models",
+    "context_length": "Context length it states",
+    "string_prompts": "Text prompts",
+    "token_prompts": "Token-id prompts",
+    "batched_prompts": "Several prompts per request",
+    "prompt_logprobs": "A log-probability for every prompt token (echo)",
+    "includes_stop": "Leaves the stop sequence in its text (we cut it)",
+    "chat": "Chat requests (a chat template)",
+}
+
+
+def describe(capabilities: EndpointCapabilities) -> list[tuple[str, str]]:
+    """(label, answer) rows for people: yes, no, a number, or "not checked"."""
+    rows = []
+    for name, label in CAPABILITY_LABELS.items():
+        value = getattr(capabilities, name)
+        shown = {True: "yes", False: "no", None: "not checked"}.get(value, str(value))
+        rows.append((label, shown))
+    return rows
+
+
 def run_options(capabilities: EndpointCapabilities, backend: str) -> dict[str, str]:
     """Backend options that make runs fit the endpoint: token ids only where the server takes
     them, one prompt per request where it refuses batches, its stated context length.
@@ -92,10 +115,10 @@ def capability_problems(
     url: str,
 ) -> list[str]:
     """Plain sentences saying why the endpoint cannot score the suite; empty when it can."""
-    problems = []
+    problems: list[str] = []
     if not capabilities.reachable:
-        why = f" ({capabilities.notes[0]})" if capabilities.notes else ""
-        return [f"The endpoint {url} did not answer the capability check{why}."]
+        # Unknown is not incapable: the run goes ahead and its failures say what went wrong.
+        return problems
     likelihood = sorted(set(output_types) & LIKELIHOOD_TYPES)
     if likelihood and not capabilities.prompt_logprobs:
         problems.append(
@@ -152,7 +175,8 @@ class _Client:
         try:
             response = self._session.request(method, url, json=body, timeout=self._timeout)
         except requests.RequestException as exc:
-            raise _Refused(_quote(f"{type(exc).__name__}: {exc}", self._secrets)) from None
+            # Nothing answered: further checks would only wait out the same timeout.
+            raise _Unreachable(_quote(f"{type(exc).__name__}: {exc}", self._secrets)) from None
         if not response.ok:
             said = server_said(response, self._secrets)
             raise _Refused(f"HTTP {response.status_code}: {said}")
@@ -163,6 +187,10 @@ class _Client:
 
 
 class _Refused(Exception):
+    pass
+
+
+class _Unreachable(Exception):
     pass
 
 
@@ -188,17 +216,24 @@ def probe_endpoint(
     notes: list[str] = []
     found: dict[str, Any] = {}
     try:
-        listing = client.call("GET", f"{root}/models")
-    except _Refused as refused:
-        notes.append(f"/models: {refused}")
-    else:
-        found["model_listed"], found["context_length"] = _listed(listing, model)
-    if backend == "local-completions":
-        found |= _probe_completions(client, base, model, encode, notes)
-    else:
-        found["chat"] = _check(notes, "chat request", lambda: _chat(client, base, model))
-    answered = any(value is not None for value in found.values())
-    return EndpointCapabilities(reachable=answered, notes=tuple(notes), **found)
+        try:
+            listing = client.call("GET", f"{root}/models")
+        except _Refused as refused:
+            notes.append(f"/models: {refused}")
+        else:
+            found["model_listed"], found["context_length"] = _listed(listing, model)
+        if backend == "local-completions":
+            found |= _probe_completions(client, base, model, encode, notes)
+        else:
+            found["chat"] = _check(notes, "chat request", lambda: _chat(client, base, model))
+    except _Unreachable as unreachable:
+        return EndpointCapabilities(reachable=False, notes=(*notes, str(unreachable)))
+    # An endpoint that refused every check (a 500 or 429 to everything, garbage) tells us
+    # nothing about what it can do: it counts as unreachable, not as incapable.
+    answered = any(value is True for value in found.values())
+    if not answered:
+        return EndpointCapabilities(reachable=False, notes=tuple(notes))
+    return EndpointCapabilities(reachable=True, notes=tuple(notes), **found)
 
 
 def _listed(listing: Any, model: str) -> tuple[bool, int | None]:

@@ -40,7 +40,16 @@ class EvaluationAccessOutputSerializer(serializers.ModelSerializer[EvaluationAcc
 
     class Meta:
         model = EvaluationAccess
-        fields = ("backend", "identity", "revision", "options", "secret", "updated_at")
+        fields = (
+            "backend",
+            "identity",
+            "revision",
+            "options",
+            "secret",
+            "capabilities",
+            "probed_at",
+            "updated_at",
+        )
 
     @extend_schema_field(serializers.ChoiceField(choices=["set", "not set"]))
     def get_secret(self, access: EvaluationAccess) -> str:

@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from evals.probe import EndpointCapabilities, describe
 from procure.accounts.models import Organization
 from procure.core import crypto
 from procure.core.models import TimeStamped
@@ -251,6 +252,10 @@ class EvaluationAccess(models.Model):
         default=dict, blank=True, help_text="Backend options: base_url, tokenizer, dtype ..."
     )
     secret_encrypted = models.TextField(blank=True, editable=False)
+    # What an endpoint answered to the capability probe (evals.probe.EndpointCapabilities),
+    # and when; runs are configured from it and refused when it cannot score a suite.
+    capabilities = models.JSONField(default=dict, blank=True, editable=False)
+    probed_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -262,6 +267,13 @@ class EvaluationAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate.name} via {self.backend}"
+
+    @property
+    def capability_rows(self) -> list[tuple[str, str]]:
+        """What the endpoint answered to the probe, as (label, answer) rows for the page."""
+        if not self.capabilities:
+            return []
+        return describe(EndpointCapabilities.from_dict(self.capabilities))
 
     @property
     def has_secret(self) -> bool:

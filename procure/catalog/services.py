@@ -2,12 +2,13 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from evals.backends import parse_options
+from evals.backends import API_BACKENDS, parse_options
 from evals.spec import EvalError, ModelSpec
 from procure.accounts.models import Organization
 from procure.audit.models import Action
@@ -15,6 +16,7 @@ from procure.audit.services import audit_delete, audit_record, changed_fields, f
 from procure.core.validation import ImportProblem, clean_problems
 
 from .models import CandidateModel, DeploymentOption, EvaluationAccess
+from .probing import evaluation_access_probe
 from .selectors import candidate_get, deployment_option_list
 
 CANDIDATE_FIELDS = (
@@ -301,6 +303,9 @@ def evaluation_access_set(
     access.full_clean()
     _check_options(access)
     access.save()
+    if access.backend in API_BACKENDS:
+        # After commit: the probe makes network calls, never while holding the row lock.
+        transaction.on_commit(partial(evaluation_access_probe, access=access))
     changes = changed_fields(before, field_values(access, ACCESS_FIELDS))
     if changes:
         audit_record(

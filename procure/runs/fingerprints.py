@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.backends import checkpoint_digest
+from evals.probe import EndpointCapabilities, merged_run_options
 from evals.spec import ModelSpec
 from procure.catalog.models import EvaluationAccess
 from procure.suites.models import SuiteVersion
@@ -28,21 +29,38 @@ def lm_eval_version() -> str:
     return version("lm_eval")
 
 
-def model_spec(access: EvaluationAccess) -> ModelSpec:
+def run_options(
+    access: EvaluationAccess, capabilities: EndpointCapabilities | None = None
+) -> dict[str, str]:
+    """The access's options, completed from what its endpoint can do (the access's own options
+    win): string or token-id prompts, prompts per request, context length."""
+    options = {str(k): str(v) for k, v in (access.options or {}).items()}
+    return merged_run_options(options, capabilities, access.backend)
+
+
+def model_spec(
+    access: EvaluationAccess, capabilities: EndpointCapabilities | None = None
+) -> ModelSpec:
     return ModelSpec(
         backend=access.backend,  # type: ignore[arg-type]  # guarded by a check constraint
         identity=access.identity,
         revision=access.revision,
-        options={str(k): str(v) for k, v in (access.options or {}).items()},
+        options=run_options(access, capabilities),
     )
 
 
-def model_identity(access: EvaluationAccess) -> dict[str, Any]:
+def model_identity(
+    access: EvaluationAccess, capabilities: EndpointCapabilities | None = None
+) -> dict[str, Any]:
     identity: dict[str, Any] = {
         "backend": access.backend,
         "identity": access.identity,
         "revision": access.revision,
-        "options": dict(sorted((access.options or {}).items())),
+        # Without capabilities (a checkpoint) the stored options as they are, so that earlier
+        # fingerprints still match.
+        "options": dict(
+            sorted((run_options(access, capabilities) if capabilities else access.options).items())
+        ),
     }
     if access.backend in ("hf", "vllm") and Path(access.identity).is_dir():
         # A checkpoint rebuilt in place under the same name is a different model.

@@ -14,11 +14,13 @@ from procure.accounts.models import Organization
 from procure.audit.models import Action
 from procure.audit.services import audit_record
 from procure.catalog.models import CandidateModel, EvaluationAccess
+from procure.catalog.probing import access_capabilities
 from procure.catalog.selectors import candidate_list
 from procure.profiles.selectors import profile_get
 from procure.suites.models import SuiteVersion
 from procure.suites.selectors import suite_version_latest
 
+from .endpoint_checks import endpoint_problems
 from .fingerprints import model_fingerprint, model_identity, model_spec, run_fingerprint
 from .models import LIVE_RUN_STATUSES, Campaign, CampaignRun, EvaluationRun
 
@@ -103,14 +105,19 @@ def campaign_plan(
         access = _access(candidate, problems)
         if access is None:
             continue
-        spec = model_spec(access)
-        identity = model_identity(access)
+        capabilities = access_capabilities(access)
+        spec = model_spec(access, capabilities)
+        identity = model_identity(access, capabilities)
         for version in versions:
             output_types = {task["output_type"] for task in version.tasks}
             try:
                 check_compatibility(spec, output_types, suite_name=version.suite.name)
             except EvalError as exc:
                 problems.append(f"{candidate.name}: {exc}")
+                continue
+            refusals = endpoint_problems(spec, capabilities, version)
+            if refusals:
+                problems.extend(f"{candidate.name}: {refusal}" for refusal in refusals)
                 continue
             fingerprint, parts = run_fingerprint(
                 model=identity, suite_version=version, eval_settings=settings

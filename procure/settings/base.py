@@ -215,6 +215,10 @@ RUN_REQUEUE_AFTER_SECONDS = env.int("RUN_REQUEUE_AFTER_SECONDS", default=900)
 RUN_MAX_ATTEMPTS = env.int("RUN_MAX_ATTEMPTS", default=5)
 RUN_RETRY_BACKOFF_SECONDS = env.int("RUN_RETRY_BACKOFF_SECONDS", default=20)
 RUN_BATCH_SIZE = env.int("RUN_BATCH_SIZE", default=32)
+# Endpoint capability probes (evals.probe): how long one probe request may take, and how long
+# a stored answer is trusted before a campaign is queued.
+ENDPOINT_PROBE_TIMEOUT_SECONDS = env.float("ENDPOINT_PROBE_TIMEOUT_SECONDS", default=20.0)
+ENDPOINT_PROBE_MAX_AGE_SECONDS = env.int("ENDPOINT_PROBE_MAX_AGE_SECONDS", default=300)
 if RUN_STALE_AFTER_SECONDS <= 2 * RUN_HEARTBEAT_SECONDS:
     raise ImproperlyConfigured(
         "RUN_STALE_AFTER_SECONDS must exceed two heartbeats, or live runs would be taken over."

@@ -8,9 +8,18 @@ from pathlib import Path
 import pytest
 import requests
 
+from evals.backends import classify_model_failure
 from evals.probe import EndpointCapabilities, merged_run_options, probe_endpoint
 from evals.runner import run
-from evals.spec import ModelSpec, RunResult, RunSpec
+from evals.spec import (
+    EndpointUnreachable,
+    EvalError,
+    ModelError,
+    ModelSpec,
+    RateLimited,
+    RunResult,
+    RunSpec,
+)
 from tests.evals.real_server import RealServer, real_server
 from tests.evals.support import GEN_TASK, hf_model, suite_dir_fixture
 
@@ -105,3 +114,46 @@ def _share_of_raw_outputs_with_a_stop(server: RealServer, suite_dir: Path) -> fl
         text = answer.json()["choices"][0]["text"]
         with_stop += any(stop in text for stop in stops)
     return with_stop / len(rows)
+
+
+def test_a_deterministic_server_error_fails_at_once_quoting_the_server(
+    real_server: RealServer, suite_dir: Path
+) -> None:
+    model = _endpoint_model(real_server, "local-completions")
+    wrong_name = ModelSpec(model.backend, "not-the-served-model", options=model.options)
+
+    with pytest.raises(ModelError) as failed:
+        run(RunSpec(wrong_name, str(suite_dir), (GEN_TASK,), limit=2), warm=False)
+
+    assert not failed.value.retryable
+    assert "HTTP 400" in str(failed.value)
+    assert f"Server is pinned to '{real_server.model}'" in str(failed.value)
+
+
+def _http_error(status: int, body: dict[str, str]) -> requests.HTTPError:
+    response = requests.Response()
+    response.status_code, response._content = status, json.dumps(body).encode()
+    return requests.HTTPError(response=response)
+
+
+@pytest.mark.parametrize(
+    ("status", "said", "kind"),
+    [
+        (400, "prompt must be a string.", ModelError),
+        (500, "This model's maximum context length is 128 tokens", ModelError),
+        (500, "Cannot use chat template functions: no chat template is set", ModelError),
+        (500, "The server had an error.", EndpointUnreachable),
+        (503, "Service Unavailable", EndpointUnreachable),
+        (429, "Slow down", RateLimited),
+    ],
+)
+def test_server_errors_are_classified_by_what_the_server_said(
+    status: int, said: str, kind: type[EvalError]
+) -> None:
+    model = ModelSpec("local-completions", "m", options={"base_url": "http://h/v1/completions"})
+
+    error = classify_model_failure(_http_error(status, {"detail": said}), model)
+
+    assert type(error) is kind
+    assert said in str(error) and f"HTTP {status}" in str(error)
+    assert error.retryable == (kind is not ModelError)
