@@ -120,11 +120,12 @@ def test_it_reports_the_line_of_a_yaml_syntax_error(edit_task: EditTask) -> None
         (
             ("    aggregation: mean", "    aggregation: bleu"),
             "metric_list[0].aggregation",
-            "one of: mean, median",
+            "write aggregation: mean or median",
         ),
         (("task: procure_legal_terms", "task: has space"), "task", "names start with"),
         (("task: procure_legal_terms", "task: .hidden"), "task", "names start with"),
-        (("version: 1.0", "version: one"), "metadata.version", "must be a number"),
+        (("version: 1.0", "version: -1"), "metadata.version", "must be a number from 0"),
+        (("version: 1.0", "version: '0.3.0'"), "", None),
     ],
 )
 def test_it_checks_task_keys(
@@ -228,8 +229,8 @@ def test_it_reports_text_lm_eval_would_misread_as_a_choice_index(edit_task: Edit
 
     assert len(found) == 1
     assert (
-        "doc_to_text: fails on row 0 of legal_terms.jsonl, line 1: doc_to_text gave only digits"
-        in found[0]
+        "doc_to_text: fails on row 0 of legal_terms.jsonl, line 1: the index 12 is not a "
+        "context index (there are 1 contexts)" in found[0]
     )
     assert "(1 more rows fail the same way)" in found[0]
 
