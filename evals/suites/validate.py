@@ -46,6 +46,7 @@ class CheckedTask:
             output_type=self.config["output_type"],
             n_docs=len(self.eval_rows),
             primary_metric=self.config["metric_list"][0]["metric"],
+            primary_filter=primary_filter(self.config),
         )
 
 
@@ -227,12 +228,15 @@ class _Run:
             return reader.report(("dataset_kwargs", "data_files"), message)
         fields = data_files[0].fields if data_files[0] else ()
         # Templates are checked even when other keys have problems: every problem at once.
-        if self.templates_pass(reader, config, fields) and not reader.problems:
+        # Rows are only built from a configuration whole and clean (no value refused while
+        # reading the YAML, such as a !function).
+        whole = not reader.problems and not _holds_refused(reader.source.data)
+        if self.templates_pass(reader, config, fields) and whole:
             self.render_every_row(reader, config, fields, splits)
         rows = {split: _rows(files) for split, files in parsed.items()}
-        if not reader.problems:
+        if not reader.problems and whole:
             self.check_fewshot_rows(reader, config, rows)
-        if not reader.problems:
+        if not reader.problems and whole:
             self.tasks.append(CheckedTask(config, fields, rows))
 
     def check_fewshot_rows(
@@ -343,6 +347,23 @@ class _Run:
             if name.lower().endswith(DATA_SUFFIXES) and name not in used:
                 message = "no task reads this file; remove it or list it in data_files"
                 self.problems.append(Problem(name, None, "", message))
+
+
+def _holds_refused(value: Any) -> bool:
+    if value is REFUSED:
+        return True
+    if isinstance(value, dict):
+        return any(_holds_refused(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_refused(v) for v in value)
+    return False
+
+
+def primary_filter(config: Mapping[str, Any]) -> str:
+    """The filter judging a task: named in metadata, else the first listed, else "none"."""
+    named = (config.get("metadata") or {}).get("primary_filter")
+    filters = config.get("filter_list") or []
+    return str(named or (filters[0]["name"] if filters else "none"))
 
 
 def _include_target(name: str, entry: Any) -> str | None:
