@@ -169,8 +169,19 @@ def test_it_accepts_a_generation_task_with_filters_and_settings(
 
     assert report.ok, report.problems
     assert report.tasks == (
-        SuiteTask("procure_legal_answers", "generate_until", 20, "exact_match"),
+        SuiteTask("procure_legal_answers", "generate_until", 20, "exact_match", "first_line"),
     )
+
+
+def test_a_suite_can_name_its_primary_filter(legal_terms: dict[str, bytes]) -> None:
+    task = GENERATION_TASK + "metadata: {primary_filter: nope}\n"
+    named = task.replace("primary_filter: nope", "primary_filter: first_line")
+
+    (problem,) = validate_suite({**legal_terms, TASK_YAML: task.encode()}).problems
+    (summary,) = validate_suite({**legal_terms, TASK_YAML: named.encode()}).tasks
+
+    assert problem.message == "'nope' is not the name of an entry of filter_list"
+    assert summary.primary_filter == "first_line"
 
 
 def test_it_refuses_filters_and_options_that_are_not_built_in(edit_task: EditTask) -> None:
