@@ -32,6 +32,7 @@ from evals.progress import (
 )
 from evals.redact import redact, redact_error
 from evals.spec import EvalError, MetricResult, RunResult, RunSpec, SampleScore, SuiteError
+from evals.suites.groups import group_metrics, read_groups
 from evals.warm import WarmCache, default_cache, new_task_manager
 
 logger = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ def _evaluate(
         if model.attached_hook is not None and model.attached_hook.dbdict is not None:
             model.attached_hook.dbdict.close()
         _forget_api_header(loaded.lm)
-    return _run_result(results, loaded, tracker, time.perf_counter() - started)
+    return _run_result(results, loaded, tracker, time.perf_counter() - started, spec.suite_dir)
 
 
 def _speed_up_lm_eval() -> None:
@@ -289,12 +290,16 @@ def _redacting_logs(secrets: Iterable[str | None]) -> Iterator[None]:
 
 
 def _run_result(
-    results: Mapping[str, Any], loaded: LoadedModel, tracker: RequestTracker, wall: float
+    results: Mapping[str, Any],
+    loaded: LoadedModel,
+    tracker: RequestTracker,
+    wall: float,
+    suite_dir: str = "",
 ) -> RunResult:
     tokens = _count_tokens(tracker.answered, loaded.lm)
     per_second = 1.0 / tracker.model_seconds if tracker.model_seconds > 0 else 0.0
     return RunResult(
-        metrics=_metrics(results),
+        metrics=_with_groups(_metrics(results), suite_dir),
         samples=_samples(results),
         lm_eval_version=version("lm_eval"),
         model_info=_model_info(results, loaded),
@@ -327,6 +332,14 @@ def _metrics(results: Mapping[str, Any]) -> tuple[MetricResult, ...]:
             stderr = _number(values.get(f"{metric}_stderr,{filter_name}"))
             found.append(MetricResult(task, metric, filter_name, value, stderr, n))
     return tuple(found)
+
+
+def _with_groups(metrics: tuple[MetricResult, ...], suite_dir: str) -> tuple[MetricResult, ...]:
+    """Task rows and, beside them, the suite's group rows (lm-eval reports none: it is
+    asked for tasks by name)."""
+    if not suite_dir:
+        return metrics
+    return (*metrics, *group_metrics(read_groups(suite_dir), metrics))
 
 
 def _sample_count(name: str, results: Mapping[str, Any]) -> int:

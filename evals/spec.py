@@ -47,6 +47,9 @@ class SuiteTask:
     output_type: OutputType
     n_docs: int
     primary_metric: str
+    # The filter whose scores judge the task: metadata.primary_filter, else the first entry
+    # of filter_list (lm-eval keeps their order), else lm-eval's "none".
+    primary_filter: str = "none"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from evals.suites import limits
 from evals.suites.report import Problem
-from evals.suites.yaml_source import Path, YamlFile
+from evals.suites.yaml_source import REFUSED, Path, YamlFile
 
 NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{limits.MAX_NAME_CHARS - 1}}}")
 
@@ -35,12 +35,19 @@ class Reader:
     def __init__(self, source: YamlFile) -> None:
         self.source = source
         self.problems: list[Problem] = []
+        self.notes: list[Problem] = []
 
     def report(self, path: Path, message: str) -> None:
         self.problems.append(self.source.problem(path, message))
 
+    def note(self, path: Path, message: str) -> None:
+        """Something accepted but changed, e.g. a key dropped because it does nothing."""
+        self.notes.append(self.source.problem(path, message))
+
     def check(self, check: Check, value: Any, path: Path) -> Any:
         """The cleaned value, or None after recording why `value` failed `check`."""
+        if value is REFUSED:
+            return None  # reported while reading the YAML
         try:
             return check(self, value, path)
         except Invalid as error:
@@ -64,6 +71,8 @@ def text(max_chars: int) -> Check:
 
 def name(reader: Reader, value: Any, path: Path) -> str:
     """A task, group, tag or split name."""
+    if value is None or value == "":
+        raise Invalid("is empty: write a name, or remove the key")
     if not isinstance(value, str) or not NAME.fullmatch(value):
         raise Invalid(
             "names start with a letter or digit and use only letters, digits, '_', '.' and '-' "
@@ -159,6 +168,8 @@ def mapping(
         for key, entry in value.items():
             if key in schema:
                 cleaned[key] = reader.check(schema[key], entry, (*path, key))
+                if entry is REFUSED:
+                    del cleaned[key]
             elif refused and key in refused:
                 reader.report((*path, key), refused[key])
             else:

@@ -13,6 +13,17 @@ YAML_SUFFIXES = (".yaml", ".yml")
 DATA_SUFFIXES = (".jsonl", ".json", ".csv")
 ACCEPTED_SUFFIXES = YAML_SUFFIXES + DATA_SUFFIXES
 
+
+def is_include_base(name: str) -> bool:
+    """A file without an extension: YAML that tasks `include` (lm-eval names its shared
+    templates so, e.g. `_default_template_yaml`, so that they are not read as tasks)."""
+    return "." not in posixpath.basename(name)
+
+
+def is_yaml(name: str) -> bool:
+    return name.lower().endswith(YAML_SUFFIXES) or is_include_base(name)
+
+
 _SEGMENT = re.compile(r"[A-Za-z0-9_.-]+")
 # Files people's tools add to archives without asking: dropping them spares the uploader a
 # refusal over something they never meant to send. README.md documents a suite for people.
@@ -93,12 +104,19 @@ def check_files(files: Mapping[str, bytes]) -> list[Problem]:
 
 def _content_problem(name: str, data: bytes) -> Problem | None:
     suffix = posixpath.splitext(name)[1].lower()
-    if suffix not in ACCEPTED_SUFFIXES:
-        message = "only .yaml, .yml, .jsonl, .json and .csv files are accepted"
+    if suffix not in ACCEPTED_SUFFIXES and not is_include_base(name):
+        message = (
+            "only .yaml, .yml, .jsonl, .json and .csv files (and YAML without an extension, "
+            "to include) are accepted"
+        )
+        if suffix == ".py":
+            message += "; uploaded suites never run Python: remove this file and any !function"
         return Problem(name, None, "", message)
-    limit = limits.MAX_YAML_BYTES if suffix in YAML_SUFFIXES else limits.MAX_FILE_BYTES
+    limit = limits.MAX_YAML_BYTES if is_yaml(name) else limits.MAX_FILE_BYTES
     if len(data) > limit:
-        message = f"the file is {_mib(len(data))}; at most {_mib(limit)} for {suffix} files"
+        message = (
+            f"the file is {_mib(len(data))}; at most {_mib(limit)} for {suffix or 'YAML'} files"
+        )
         return Problem(name, None, "", message)
     if data.startswith(b"\xef\xbb\xbf"):
         message = "the file starts with a byte-order mark; save it as UTF-8 without BOM"

@@ -107,24 +107,54 @@ def build_item(prompts: TaskPrompts, output_type: str, row: Mapping[str, Any]) -
     sandbox raises for a template that fails on this row.
     """
     text = prompts.text(row)
-    if isinstance(text, int):
-        raise ItemError(
-            "doc_to_text",
-            "doc_to_text gave only digits, which lm-eval reads as a choice index "
-            "(tasks with one context per choice are not supported)",
-        )
-    if not isinstance(text, str):
-        raise ItemError("doc_to_text", f"must give text, not {type(text).__name__}")
     choices = prompts.choices(row)
     if choices is not None and (
         not isinstance(choices, list) or not choices or not all(isinstance(c, str) for c in choices)
     ):
         raise ItemError("doc_to_choice", "must give a non-empty list of texts")
+    if isinstance(text, int):
+        return _per_choice_item(prompts, output_type, row, text, choices)
+    if not isinstance(text, str):
+        raise ItemError("doc_to_text", f"must give text, not {type(text).__name__}")
     target = prompts.target(row)
     return {
         "prompt": prompts.description(row) + text,
         "choices": choices,
         "target": _target_text(output_type, target, choices),
+    }
+
+
+def _per_choice_item(
+    prompts: TaskPrompts,
+    output_type: str,
+    row: Mapping[str, Any],
+    gold: int,
+    choices: list[str] | None,
+) -> dict[str, Any]:
+    """One context per choice (winogrande's form): doc_to_text gives the index of the right
+    context, doc_to_choice the contexts, doc_to_target the continuation scored after each
+    (`ConfigurableTask.construct_requests` with `multiple_input`)."""
+    if output_type != "multiple_choice" or choices is None:
+        raise ItemError(
+            "doc_to_text",
+            "doc_to_text gave only digits, which lm-eval reads as the index of the right "
+            "context; that form needs output_type: multiple_choice and doc_to_choice listing "
+            "one context per choice",
+        )
+    if not 0 <= gold < len(choices):
+        message = f"the index {gold} is not a context index (there are {len(choices)} contexts)"
+        raise ItemError("doc_to_text", message)
+    target = prompts.target(row)
+    if isinstance(target, list | bool):
+        raise ItemError(
+            "doc_to_target", "must give the continuation text scored after each context"
+        )
+    description = prompts.description(row)
+    return {
+        "prompt": [description + context for context in choices],
+        "choices": choices,
+        "target": str(target),
+        "gold": gold,
     }
 
 

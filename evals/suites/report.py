@@ -34,12 +34,16 @@ class Problem:
 
 @dataclass(frozen=True)
 class SuiteReport:
-    """The outcome of validating an upload; `ok` when there is nothing to fix."""
+    """The outcome of validating an upload; `ok` when there is nothing to fix.
+
+    `notes` tell what was accepted but changed (keys dropped because they do nothing).
+    """
 
     problems: tuple[Problem, ...]
     tasks: tuple[SuiteTask, ...]
     groups: tuple[str, ...]
     content_hash: str
+    notes: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:

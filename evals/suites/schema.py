@@ -106,7 +106,6 @@ REFUSED_KEYS: Mapping[str, str] = {
     "custom_dataset": f"'custom_dataset' is not allowed: {_RUNS_CODE}",
     "process_docs": f"'process_docs' is not allowed: {_RUNS_CODE}",
     "process_results": f"'process_results' is not allowed: {_RUNS_CODE}",
-    "doc_to_decontamination_query": "decontamination is not supported",
     "use_prompt": "promptsource prompts are not supported; write doc_to_text instead",
     "unsafe_code": "'unsafe_code' is not allowed: uploaded tasks never run code",
     "dataset_name": "'dataset_name' has no meaning for json/csv data; remove it",
@@ -116,6 +115,28 @@ REFUSED_KEYS: Mapping[str, str] = {
     "task_list": "'task_list' is not supported; write one YAML file per task",
     "hf_evaluate": "metrics from Hugging Face evaluate are not allowed: they run downloaded code",
 }
+
+
+# Keys that do nothing in lm-eval 0.4.13: accepted, dropped, and noted in the report.
+_DECONTAMINATION = "dropped: lm-eval 0.4.13's evaluator never decontaminates"
+INERT_KEYS: Mapping[str, str] = {
+    "should_decontaminate": _DECONTAMINATION,
+    "doc_to_decontamination_query": _DECONTAMINATION,
+}
+_NULL_IS_ABSENT = ("dataset_name", *SPLIT_KEYS)
+
+
+def drop_inert_keys(reader: Reader, data: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` without the keys that change nothing, each dropped with a note."""
+    kept: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in INERT_KEYS:
+            reader.note((key,), INERT_KEYS[key])
+        elif key in _NULL_IS_ABSENT and value is None:
+            reader.note((key,), "dropped: null means the same as leaving the key out")
+        else:
+            kept[key] = value
+    return kept
 
 
 def _data_path(reader: Reader, value: Any, path: Path) -> str:
@@ -156,19 +177,38 @@ def _options_for(table: Mapping[str, Mapping[str, Check]], selector: str) -> Che
     return check
 
 
+def _aggregation(metric: str, rule: Metric) -> Check:
+    # Per-item scores averaged by default may take the median; other aggregations are the
+    # metric's own (corpus BLEU, perplexity...), which no other function can replace.
+    allowed = (rule.aggregation, "median") if rule.aggregation == "mean" else (rule.aggregation,)
+
+    def check(reader: Reader, value: Any, path: Path) -> str:
+        if value not in allowed:
+            raise Invalid(
+                f"'{metric}' is aggregated by '{rule.aggregation}' (lm-eval's own for it); "
+                f"write aggregation: {' or '.join(allowed)}, or leave 'aggregation' out"
+            )
+        return str(value)
+
+    return check
+
+
 _METRIC_OPTIONS: Mapping[str, Mapping[str, Check]] = {
     metric: {
-        # Per-item scores averaged by default may take the median; other aggregations are
-        # the metric's own (corpus BLEU, perplexity...), which no other function can replace.
-        "aggregation": one_of(
-            *((rule.aggregation, "median") if rule.aggregation == "mean" else (rule.aggregation,))
-        ),
+        "aggregation": _aggregation(metric, rule),
         "higher_is_better": boolean,
         **(_EXACT_MATCH_OPTIONS if metric == "exact_match" else {}),
     }
     for metric, rule in METRICS.items()
 }
-_METADATA = mapping({"version": number(0, 1e6)})
+_METADATA = mapping(
+    {
+        # lm-eval writes versions as numbers or as text ("0.3.0"); both are only shown.
+        "version": either(number(0, 1e6), text(limits.MAX_NAME_CHARS)),
+        # Ours: which filter of filter_list judges the task (else the first listed).
+        "primary_filter": name,
+    }
+)
 _DELIMITER = text(limits.MAX_DELIMITER_CHARS)
 _TEMPLATE = text(limits.MAX_TEMPLATE_CHARS)
 _TEXTS = either(_DELIMITER, list_of(_DELIMITER, 20))
@@ -206,7 +246,6 @@ TASK = mapping(
             10,
         ),
         "metric_list": list_of(_options_for(_METRIC_OPTIONS, "metric"), len(METRICS)),
-        "should_decontaminate": one_of(False),
         "metadata": _METADATA,
         "repeats": integer(1, limits.MAX_REPEATS),
     },
@@ -250,7 +289,8 @@ def check_task(reader: Reader, upload: Mapping[str, bytes]) -> dict[str, Any]:
 
     Data paths come back as names of upload files (resolved against the YAML file's folder).
     """
-    config: dict[str, Any] = TASK(reader, reader.source.data, ())
+    data = drop_inert_keys(reader, reader.source.data)
+    config: dict[str, Any] = TASK(reader, data, ())
     config.setdefault("output_type", "generate_until")
     output_type = config["output_type"]
     if output_type is None:
@@ -259,11 +299,18 @@ def check_task(reader: Reader, upload: Mapping[str, bytes]) -> dict[str, Any]:
     for key in SPLIT_KEYS:
         if key in config and splits is not None and config[key] not in splits:
             reader.report((key,), f"the split '{config[key]}' is not a key of data_files")
-    if "test_split" not in reader.source.data and "validation_split" not in reader.source.data:
-        reader.report((), "a task needs test_split or validation_split to evaluate on")
-    if output_type == "multiple_choice" and "doc_to_choice" not in reader.source.data:
+    if "test_split" not in data and "validation_split" not in data:
+        reader.report(
+            (), "a task needs test_split or validation_split: the data_files split to evaluate"
+        )
+    if output_type == "multiple_choice" and "doc_to_choice" not in data:
         reader.report(("output_type",), "multiple_choice tasks need doc_to_choice")
-    if "generation_kwargs" in reader.source.data and output_type != "generate_until":
+    primary = (config.get("metadata") or {}).get("primary_filter")
+    filters = [entry.get("name") for entry in config.get("filter_list") or [] if entry]
+    if primary is not None and primary not in filters:
+        message = f"'{primary}' is not the name of an entry of filter_list"
+        reader.report(("metadata", "primary_filter"), message)
+    if "generation_kwargs" in data and output_type != "generate_until":
         reader.report(("generation_kwargs",), "generation_kwargs only apply to generate_until")
     config["metric_list"] = _metrics(reader, config.get("metric_list"), output_type)
     return config
@@ -307,7 +354,11 @@ def _metrics(reader: Reader, entries: list[Any] | None, output_type: str) -> lis
             continue
         rule = METRICS[entry["metric"]]
         if output_type not in rule.output_types:
-            message = f"the metric '{entry['metric']}' does not apply to {output_type} tasks"
+            fits = [m for m, r in METRICS.items() if output_type in r.output_types]
+            message = (
+                f"the metric '{entry['metric']}' does not apply to {output_type} tasks "
+                f"(these do: {', '.join(fits)})"
+            )
             reader.report(("metric_list", index, "metric"), message)
         cleaned.append(
             {"aggregation": rule.aggregation, "higher_is_better": rule.higher_is_better, **entry}

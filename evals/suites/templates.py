@@ -42,6 +42,7 @@ SAFE_METHODS = frozenset(
         *("strip", "lstrip", "rstrip", "split", "rsplit", "splitlines", "partition"),
         *("rpartition", "lower", "upper", "title", "capitalize", "casefold", "swapcase"),
         *("replace", "startswith", "endswith", "join", "find", "rfind", "count"),
+        *("index", "rindex"),
         *("removeprefix", "removesuffix", "isdigit", "isalpha", "isalnum", "isspace"),
         *("isnumeric", "isdecimal", "isupper", "islower", "istitle"),
         *("keys", "values", "items", "get"),
@@ -67,6 +68,8 @@ SAFE_TESTS = frozenset(
         *("gt", "greaterthan", ">", "ge", ">="),
     }
 )
+# Filters that may consume `map(attribute=...)`: they turn its generator into data at once.
+_MAP_CONSUMERS = frozenset({"list", "join", "first", "last", "sum", "min", "max", "sort"})
 # Filters whose result is a number whatever their input: safe as a computed subscript key.
 _NUMBER_FILTERS = frozenset({"int", "length", "count"})
 _LOOP_NUMBERS = frozenset({"index", "index0", "revindex", "revindex0", "length", "depth"})
@@ -79,8 +82,6 @@ _INTERNAL_ATTRIBUTES = frozenset(
     }
 )
 _STATEMENT_NAMES: Mapping[type[nodes.Node], str] = {
-    nodes.Assign: "{% set %}",
-    nodes.AssignBlock: "{% set %}",
     nodes.Macro: "{% macro %}",
     nodes.CallBlock: "{% call %}",
     nodes.FilterBlock: "{% filter %}",
@@ -192,19 +193,47 @@ class _Checker:
                 self.statements(node.else_, scope)
             elif isinstance(node, nodes.For):
                 self.for_loop(node, scope)
+            elif isinstance(node, nodes.Assign | nodes.AssignBlock):
+                self.assignment(node, scope)
             else:
-                if isinstance(node, nodes.Assign | nodes.AssignBlock):
-                    # Refused below; its names must not also be reported as unknown fields.
-                    self.assigned.update(n.name for n in node.find_all(nodes.Name))
                 name = _STATEMENT_NAMES.get(type(node), type(node).__name__)
                 self.refuse(node, f"{name} is not allowed in templates")
+
+    def assignment(self, node: nodes.Assign | nodes.AssignBlock, scope: _Scope) -> None:
+        """`{% set name = ... %}` (or a `{% set name %}` block) naming a value of data.
+
+        The value may not use a name set before: without chains of assignments, every value
+        is one expression over the data, so `{% set x = x ~ x %}` cannot double a text again
+        and again (the rendered-size limit only sees the output).
+        """
+        target = node.target
+        if not isinstance(target, nodes.Name):
+            self.refuse(node, "{% set %} may only assign one plain name")
+        elif target.name in RESERVED_NAMES or target.name.startswith("_"):
+            self.refuse(node, f"'{target.name}' cannot be assigned; choose another name")
+        if isinstance(node, nodes.AssignBlock) and node.filter is not None:
+            self.refuse(node, "{% set %} blocks may not apply a filter; filter the value inside")
+        value = node.node if isinstance(node, nodes.Assign) else node
+        used = {name.name for name in value.find_all(nodes.Name) if name.ctx == "load"}
+        if used & self.assigned:
+            names = ", ".join(sorted(used & self.assigned))
+            self.refuse(node, f"a {{% set %}} value may not use names set before ({names})")
+        if isinstance(node, nodes.Assign):
+            self.expr(node.node, scope)
+        else:
+            self.statements(node.body, scope)
+        if isinstance(target, nodes.Name):
+            self.assigned.add(target.name)
 
     def for_loop(self, node: nodes.For, scope: _Scope) -> None:
         if node.recursive:
             self.refuse(node, "recursive loops are not allowed")
         if scope.loop_depth >= limits.MAX_LOOP_DEPTH:
             self.refuse(node, f"loops may be nested at most {limits.MAX_LOOP_DEPTH} deep")
-        self.expr(node.iter, scope)
+        if self.mapped(node.iter):
+            self.attribute_map(node.iter, scope)  # type: ignore[arg-type]
+        else:
+            self.expr(node.iter, scope)
         targets = node.target.items if isinstance(node.target, nodes.Tuple) else (node.target,)
         plain = self.plain(node.iter, scope)
         bound = dict(scope.bound)
@@ -310,7 +339,38 @@ class _Checker:
             self.literal_first_argument(node, "replace")
         self.arguments(node, scope)
 
+    def attribute_map(self, node: nodes.Filter, scope: _Scope) -> None:
+        """`map(attribute='text')`: one written key looked up in each item, as a subscript.
+
+        Jinja's attribute getter goes through the environment's `getitem`, so the validation
+        sandbox refuses it falling back to a Python attribute, as for any subscript; the key
+        is a constant checked like an attribute name. Its generator is consumed at once (by
+        the filter or loop around it), so no generator object is ever reachable.
+        """
+        keyword = node.kwargs[0] if len(node.kwargs) == 1 else None
+        if (
+            node.args
+            or node.dyn_args is not None
+            or node.dyn_kwargs is not None
+            or keyword is None
+            or keyword.key != "attribute"
+            or not isinstance(keyword.value, nodes.Const)
+            or not isinstance(keyword.value.value, str | int)
+        ):
+            self.refuse(node, "'map' takes only attribute='<a key written in the template>'")
+        else:
+            for part in str(keyword.value.value).split("."):
+                self.attribute(node, part)
+        if node.node is not None:
+            self.expr(node.node, scope)
+
+    def mapped(self, node: nodes.Node | None) -> bool:
+        return isinstance(node, nodes.Filter) and node.name == "map"
+
     def filter(self, node: nodes.Filter, scope: _Scope) -> None:
+        if node.name == "map":
+            message = "'map' must be followed by a filter such as list or join, or be looped over"
+            return self.refuse(node, message)
         limit = SAFE_FILTERS.get(node.name)
         if limit is None:
             allowed = ", ".join(sorted(SAFE_FILTERS))
@@ -322,7 +382,9 @@ class _Checker:
             self.refuse(node, message)
         if node.name in ("replace", "regex_replace"):
             self.literal_first_argument(node, node.name)
-        if node.node is not None:
+        if self.mapped(node.node) and node.name in _MAP_CONSUMERS:
+            self.attribute_map(node.node, scope)  # type: ignore[arg-type]
+        elif node.node is not None:
             self.expr(node.node, scope)
         return self.arguments(node, scope)
 
@@ -352,6 +414,8 @@ class _Checker:
         if isinstance(node, nodes.Const):
             return True
         if isinstance(node, nodes.Name):
+            if node.name in self.assigned and node.name not in scope.bound:
+                return False  # built by the template
             return scope.bound.get(node.name, node.name in self.fields)
         if isinstance(node, nodes.Getattr):
             if isinstance(node.node, nodes.Name) and node.node.name == "loop":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,12 +13,12 @@ from evals.suites import limits
 from evals.suites.builtin_names import builtin_task_names
 from evals.suites.checks import Reader
 from evals.suites.data import DataFile, read_data
-from evals.suites.files import DATA_SUFFIXES, YAML_SUFFIXES, check_files, is_ignored
+from evals.suites.files import DATA_SUFFIXES, YAML_SUFFIXES, check_files, is_ignored, is_yaml
 from evals.suites.prompts import TEMPLATE_KEYS, ItemError, TaskPrompts, build_item
 from evals.suites.report import Problem, SuiteReport, content_hash
 from evals.suites.schema import GROUP, check_task
 from evals.suites.templates import template_problems
-from evals.suites.yaml_source import Path, load_yaml
+from evals.suites.yaml_source import REFUSED, Path, YamlFile, load_yaml
 
 Rows = tuple[Mapping[str, Any], ...]
 
@@ -45,6 +46,7 @@ class CheckedTask:
             output_type=self.config["output_type"],
             n_docs=len(self.eval_rows),
             primary_metric=self.config["metric_list"][0]["metric"],
+            primary_filter=primary_filter(self.config),
         )
 
 
@@ -71,13 +73,18 @@ def check_suite(files: Mapping[str, bytes]) -> CheckedSuite:
     """`validate_suite`, keeping the cleaned configurations for materialising and previewing."""
     files = {name: data for name, data in files.items() if not is_ignored(name)}
     digest = content_hash(files)
-    problems = check_files(files)
-    if problems:
-        return CheckedSuite(SuiteReport(tuple(problems), (), (), digest), files)
-    run = _Run(files)
+    file_problems = check_files(files)
+    if any(not problem.file for problem in file_problems):
+        return CheckedSuite(SuiteReport(tuple(file_problems), (), (), digest), files)
+    # A file refused on its own (a utils.py, a bad name) is left out, and the rest is still
+    # checked: one upload shows every problem.
+    refused = {problem.file for problem in file_problems}
+    run = _Run({name: data for name, data in files.items() if name not in refused})
     run.check()
-    if run.problems:
-        return CheckedSuite(SuiteReport(tuple(run.problems), (), (), digest), files)
+    problems = tuple(dict.fromkeys([*file_problems, *run.problems]))
+    notes = tuple(dict.fromkeys(run.notes))
+    if problems:
+        return CheckedSuite(SuiteReport(problems, (), (), digest, notes), files)
     tasks = tuple(sorted(run.tasks, key=lambda task: task.name))
     groups = tuple(sorted(run.groups, key=lambda group: str(group["group"])))
     report = SuiteReport(
@@ -85,6 +92,7 @@ def check_suite(files: Mapping[str, bytes]) -> CheckedSuite:
         tasks=tuple(task.summary() for task in tasks),
         groups=tuple(str(group["group"]) for group in groups),
         content_hash=digest,
+        notes=notes,
     )
     return CheckedSuite(report, files, tasks, groups)
 
@@ -93,6 +101,8 @@ class _Run:
     def __init__(self, files: Mapping[str, bytes]) -> None:
         self.files = files
         self.problems: list[Problem] = []
+        self.notes: list[Problem] = []
+        self.loaded: dict[str, YamlFile] = {}
         self.tasks: list[CheckedTask] = []
         self.groups: list[dict[str, Any]] = []
         self.data: dict[str, DataFile | None] = {}
@@ -100,15 +110,25 @@ class _Run:
         self.names: dict[str, str] = {}
 
     def check(self) -> None:
+        for name in sorted(self.files):
+            if is_yaml(name):
+                source, problems = load_yaml(name, self.files[name].decode("utf-8"))
+                self.problems += problems
+                if source is not None:
+                    self.loaded[name] = source
         sources = [name for name in sorted(self.files) if name.lower().endswith(YAML_SUFFIXES)]
         if not sources:
             self.problems.append(Problem("", None, "", "the upload holds no YAML task file"))
+        included = {
+            target
+            for name in self.loaded
+            for target in _include_names(name, self.loaded[name].data.get("include"))
+        }
         groups: list[tuple[Reader, dict[str, Any]]] = []
         for name in sources:
-            source, problems = load_yaml(name, self.files[name].decode("utf-8"))
-            self.problems += problems
-            if source is None:
+            if name not in self.loaded:
                 continue
+            source = self.resolve_includes(name, (name,))
             reader = Reader(source)
             # lm-eval's own rule (lm_eval.tasks._index): a `group` key makes a group file.
             if "group" in source.data:
@@ -118,9 +138,10 @@ class _Run:
                 continue
             if "task" in source.data:
                 self.task(reader)
-            else:
+            elif name not in included:  # a file only included by others is not a task
                 reader.report((), "a suite YAML file needs a 'task' key (or 'group' for a group)")
             self.problems += reader.problems
+            self.notes += reader.notes
         by_name = {str(group.get("group")): group for _, group in groups}
         for reader, group in groups:
             self.group(reader, group, by_name)
@@ -130,6 +151,45 @@ class _Run:
             self.problems.append(Problem("", None, "", message))
         if not self.problems:
             self.report_unused_data_files()
+
+    def resolve_includes(self, name: str, chain: tuple[str, ...]) -> YamlFile:
+        """`name` with its `include`s merged as lm-eval merges them
+        (`lm_eval.tasks._yaml_loader.load_yaml`: includes in order, later ones winning, the
+        file's own keys last). Only files of this upload can be included."""
+        source = self.loaded[name]
+        includes = source.data.get("include")
+        if includes is None or includes is REFUSED:
+            return source
+        merged: dict[str, Any] = {}
+        origins: dict[str, YamlFile] = {}
+        entries = [includes] if isinstance(includes, str) else includes
+        if not isinstance(entries, list):
+            entries = [None]
+        for index, entry in enumerate(entries):
+            where: Path = ("include",) if isinstance(includes, str) else ("include", index)
+            target = _include_target(name, entry)
+            if target is None or target not in self.loaded:
+                message = (
+                    f"'{entry}' is not a YAML file of this upload; include only files you "
+                    "upload with it, by a path relative to this file"
+                )
+                self.problems.append(source.problem(where, message))
+                continue
+            if target in chain:
+                cycle = " -> ".join((*chain, target))
+                self.problems.append(
+                    source.problem(where, f"includes go round in a circle: {cycle}")
+                )
+                continue
+            base = self.resolve_includes(target, (*chain, target))
+            for key, value in base.data.items():
+                merged[key] = value
+                origins[key] = base.origins.get(key, base)
+        for key, value in source.data.items():
+            if key != "include":
+                merged[key] = value
+                origins.pop(key, None)
+        return YamlFile(name, merged, source.lines, origins)
 
     def claim(self, reader: Reader, path: Path, name: Any, kind: str) -> None:
         """Register a task, group or tag name; report clashes with built-ins and each other."""
@@ -151,9 +211,12 @@ class _Run:
             self.claim(reader, ("tag",), tags, "tag")
         for index, tag in enumerate(tags if isinstance(tags, list) else []):
             self.claim(reader, ("tag", index), tag, "tag")
-        if reader.problems:
-            return
-        splits: Mapping[str, list[str]] = config["dataset_kwargs"]["data_files"]
+        splits: Mapping[str, list[str]] = (config.get("dataset_kwargs") or {}).get(
+            "data_files"
+        ) or {}
+        named = [name for names in splits.values() for name in names]
+        if not named or not all(name in self.files for name in named):
+            return  # reported by check_task
         parsed = {
             split: [self.data_file(name) for name in names] for split, names in splits.items()
         }
@@ -164,11 +227,43 @@ class _Run:
             message = "every data file of a task must have the same fields"
             return reader.report(("dataset_kwargs", "data_files"), message)
         fields = data_files[0].fields if data_files[0] else ()
-        if self.templates_pass(reader, config, fields):
+        # Templates are checked even when other keys have problems: every problem at once.
+        # Rows are only built from a configuration whole and clean (no value refused while
+        # reading the YAML, such as a !function).
+        whole = not reader.problems and not _holds_refused(reader.source.data)
+        if self.templates_pass(reader, config, fields) and whole:
             self.render_every_row(reader, config, fields, splits)
-        if not reader.problems:
-            rows = {split: _rows(files) for split, files in parsed.items()}
+        rows = {split: _rows(files) for split, files in parsed.items()}
+        if not reader.problems and whole:
+            self.check_fewshot_rows(reader, config, rows)
+        if not reader.problems and whole:
             self.tasks.append(CheckedTask(config, fields, rows))
+
+    def check_fewshot_rows(
+        self, reader: Reader, config: Mapping[str, Any], rows: Mapping[str, Rows]
+    ) -> None:
+        """Refuse a num_fewshot the few-shot rows cannot supply (lm-eval fails mid-run).
+
+        lm-eval (`ConfigurableTask.fewshot_docs`, `ContextSampler.sample`) draws from
+        fewshot_split, else training_split, else validation_split, else test_split; when the
+        few-shot split is the evaluated split it draws one more row, to leave the item out.
+        """
+        shots = config.get("num_fewshot") or 0
+        if not shots:
+            return
+        split = next(
+            config[key]
+            for key in ("fewshot_split", "training_split", "validation_split", "test_split")
+            if config.get(key)
+        )
+        needed = shots + (1 if config.get("fewshot_split") == config.get("test_split") else 0)
+        available = len(rows.get(split, ()))
+        if available < needed:
+            reader.report(
+                ("num_fewshot",),
+                f"{shots} examples cannot be drawn from the {available} rows of split "
+                f"'{split}' (needs {needed}); lower num_fewshot or add rows",
+            )
 
     def data_file(self, name: str) -> DataFile | None:
         if name not in self.data:
@@ -200,12 +295,22 @@ class _Run:
         prompts = TaskPrompts(config, fields)
         first: dict[str, str] = {}
         counts: Counter[str] = Counter()
+        # lm-eval decides from the first evaluated row whether each choice has its own
+        # context (`multiple_input`); rows of the other form would be mis-scored.
+        per_choice: bool | None = None
         for name in sorted({name for names in splits.values() for name in names}):
             data = self.data[name]
             assert data is not None  # parsed by the caller
             for index, row in enumerate(data.rows):
                 try:
-                    build_item(prompts, config["output_type"], row)
+                    item = build_item(prompts, config["output_type"], row)
+                    if per_choice is None:
+                        per_choice = "gold" in item
+                    elif per_choice != ("gold" in item):
+                        raise ItemError(
+                            "doc_to_text",
+                            "doc_to_text must give a context index on every row or on none",
+                        )
                 except ItemError as error:
                     line = f", line {data.lines[index]}" if data.lines[index] else ""
                     first.setdefault(error.key, f"row {index} of {name}{line}: {error}")
@@ -242,6 +347,36 @@ class _Run:
             if name.lower().endswith(DATA_SUFFIXES) and name not in used:
                 message = "no task reads this file; remove it or list it in data_files"
                 self.problems.append(Problem(name, None, "", message))
+
+
+def _holds_refused(value: Any) -> bool:
+    if value is REFUSED:
+        return True
+    if isinstance(value, dict):
+        return any(_holds_refused(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_refused(v) for v in value)
+    return False
+
+
+def primary_filter(config: Mapping[str, Any]) -> str:
+    """The filter judging a task: named in metadata, else the first listed, else "none"."""
+    named = (config.get("metadata") or {}).get("primary_filter")
+    filters = config.get("filter_list") or []
+    return str(named or (filters[0]["name"] if filters else "none"))
+
+
+def _include_target(name: str, entry: Any) -> str | None:
+    if not isinstance(entry, str) or not entry or entry.startswith(("/", "~")) or "://" in entry:
+        return None
+    return posixpath.normpath(posixpath.join(posixpath.dirname(name), entry))
+
+
+def _include_names(name: str, includes: Any) -> list[str]:
+    entries = [includes] if isinstance(includes, str) else includes
+    if not isinstance(entries, list):
+        return []
+    return [target for entry in entries if (target := _include_target(name, entry))]
 
 
 def _rows(files: list[DataFile | None]) -> Rows:

@@ -10,7 +10,7 @@ a task configuration needs them while they make "billion laughs" documents possi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -43,13 +43,29 @@ def key_text(path: Path) -> str:
     return text
 
 
+class _Refused:
+    """Stands for a value refused while reading (a tag, an alias), already reported: later
+    checks skip it, so one refusal does not hide or duplicate the file's other problems."""
+
+    def __repr__(self) -> str:
+        return "REFUSED"
+
+
+REFUSED: Any = _Refused()
+
+
 @dataclass(frozen=True)
 class YamlFile:
-    """A YAML mapping as plain Python data, with the 1-based line of each key and item."""
+    """A YAML mapping as plain Python data, with the 1-based line of each key and item.
+
+    `origins` names, for top-level keys taken from an included file, the file that wrote
+    them, so that a problem with such a key points at the line that wrote it.
+    """
 
     name: str
     data: dict[str, Any]
     lines: Mapping[Path, int]
+    origins: Mapping[str, YamlFile] = field(default_factory=dict)
 
     def line(self, path: Path) -> int:
         """The line of `path`, or of its nearest ancestor written in the file."""
@@ -58,6 +74,9 @@ class YamlFile:
         return self.lines.get(path, 1)
 
     def problem(self, path: Path, message: str) -> Problem:
+        origin = self.origins.get(str(path[0])) if path else None
+        if origin is not None:
+            return origin.problem(path, message)
         return Problem(self.name, self.line(path), key_text(path), message)
 
 
@@ -83,7 +102,29 @@ def load_yaml(name: str, text: str) -> tuple[YamlFile | None, list[Problem]]:
         return None, [Problem(name, line, "", "a suite YAML file must be a mapping of keys")]
     walker = _Walker(name, loader)
     data = walker.value(root, ())
-    return (YamlFile(name, data, walker.lines) if not walker.problems else None), walker.problems
+    # Refused values stay as REFUSED: the file is still checked, so every problem shows at once.
+    return YamlFile(name, data, walker.lines), walker.problems
+
+
+# What to write instead of a `!function` under each key: the declarative form, when one exists.
+_INSTEAD_OF_FUNCTION = {
+    "doc_to_text": "write a Jinja template (docs/suites.md, Templates)",
+    "doc_to_target": "write a field name or a Jinja template",
+    "doc_to_choice": "write a field name, a list, or a Jinja template that renders a list",
+    "process_docs": "clean the rows before uploading them (or derive fields with a template)",
+    "process_results": "name a built-in metric in metric_list (docs/suites.md, Tasks)",
+    "metric": "name a built-in metric (acc, exact_match, f1, bleu, ...)",
+    "aggregation": "remove 'aggregation': each metric's own is used",
+    "function": "use a built-in filter (regex, take_first, majority_vote, ...)",
+    "sampler": "use sampler: default or first_n",
+}
+
+
+def tag_message(tag: str, path: Path) -> str:
+    """Why a YAML tag is refused, and what to write instead when we know."""
+    message = f"YAML tags such as '{tag}' are not allowed (they make lm-eval run code)"
+    instead = _INSTEAD_OF_FUNCTION.get(str(path[-1])) if path else None
+    return f"{message}; {instead}" if instead else message
 
 
 class _RecordingLoader(yaml.SafeLoader):
@@ -119,14 +160,13 @@ class _Walker:
         # Constructs plain scalars only; a fresh one per file because it caches by node.
         self.constructor = yaml.constructor.SafeConstructor()
 
-    def refuse(self, node: Node, path: Path, message: str) -> None:
+    def refuse(self, node: Node, path: Path, message: str) -> Any:
         self.problems.append(Problem(self.name, node.start_mark.line + 1, key_text(path), message))
+        return REFUSED
 
     def value(self, node: Node, path: Path) -> Any:
         if id(node) in self.loader.tags:
-            tag = self.loader.tags[id(node)]
-            message = f"YAML tags such as '{tag}' are not allowed (they make lm-eval run code)"
-            return self.refuse(node, path, message)
+            return self.refuse(node, path, tag_message(self.loader.tags[id(node)], path))
         if id(node) in self.loader.anchored:
             return self.refuse(
                 node, path, "YAML anchors (&name) and aliases (*name) are not allowed"
@@ -160,7 +200,7 @@ class _Walker:
             key = key_node.value
             self.lines[(*path, key)] = key_node.start_mark.line + 1
             if key in result:
-                self.refuse(key_node, (*path, key), "this key appears twice")
+                self.refuse(key_node, (*path, key), "this key appears twice; keep one")
                 self.value(value_node, (*path, key))  # its own problems (a tag) still count
                 continue
             result[key] = self.value(value_node, (*path, key))

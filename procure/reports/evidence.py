@@ -147,10 +147,13 @@ def run_evidence(run: EvaluationRun) -> SuiteEvidence | None:
         .order_by("task", "doc_id", "filter")
         .values_list("task", "doc_id", "filter", "value")
     )
-    # One score per item: the first filter in name order ("none" before named filters).
+    # One score per item, on the task's primary filter (the first in its filter_list, as
+    # lm-eval lists them); versions stored before it was recorded use the first by name.
+    judging = {task["name"]: task.get("primary_filter") for task in tasks}
     scores: dict[str, float] = {}
-    for task, doc_id, _filter, value in rows:
-        scores.setdefault(f"{task}:{doc_id}", value)
+    for task, doc_id, filter_name, value in rows:
+        if judging.get(task) in (None, filter_name):
+            scores.setdefault(f"{task}:{doc_id}", value)
     if not scores:
         return None
     return SuiteEvidence(

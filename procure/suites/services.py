@@ -70,6 +70,7 @@ def suite_upload(
                 "output_type": task.output_type,
                 "n_docs": task.n_docs,
                 "primary_metric": task.primary_metric,
+                "primary_filter": task.primary_filter,
             }
             for task in report.tasks
         ],

@@ -141,7 +141,7 @@ def test_it_refuses_an_invalid_suite_listing_the_problems(
     with pytest.raises(SuiteRefused) as refused:
         materialise_suite(edit_task(extra="include: other.yaml\n"), tmp_path / "suite")
 
-    assert f"- {TASK_YAML}, line 22, include: 'include' is not allowed" in str(refused.value)
+    assert f"- {TASK_YAML}, line 22, include: 'other.yaml' is not a YAML file" in str(refused.value)
     assert not (tmp_path / "suite").exists()
 
 

@@ -85,7 +85,15 @@ PROBES: Mapping[str, Probe] = {
         "doc_to_text",
         "the filter 'attr' is not allowed",
     ),
-    "include": Probe(appended("include: {marker}.yaml\n"), 22, "include", "read another YAML file"),
+    "include outside the upload": Probe(
+        appended("include: {marker}.yaml\n"), 22, "include", "is not a YAML file of this upload"
+    ),
+    "include through ..": Probe(
+        appended("include: ../../../etc/passwd\n"),
+        22,
+        "include",
+        "is not a YAML file of this upload",
+    ),
     "class": Probe(appended("class: evil.Task\n"), 22, "class", "run Python code"),
     "custom_dataset": Probe(
         appended("custom_dataset: evil.run\n"), 22, "custom_dataset", "run Python code"
@@ -165,7 +173,14 @@ def test_it_refuses_python_files_next_to_a_function_tag(edit_task: EditTask, mar
     files = edit_task(extra="process_docs: !function evil.run\n", files=evil_module(marker))
     found = [str(p) for p in validate_suite(files).problems]
 
-    assert "evil.py: only .yaml, .yml, .jsonl, .json and .csv files are accepted" in found
+    # Both problems at once: the extra file does not hide the tag, and the tag says what
+    # to write instead.
+    assert any(
+        line.startswith("evil.py: only .yaml, .yml, .jsonl, .json and .csv files")
+        and "never run Python" in line
+        for line in found
+    ), found
+    assert any("'!function' are not allowed" in line and "clean the rows" in line for line in found)
     assert not marker.exists()
 
 

@@ -41,6 +41,11 @@ ROW = {
         ("{% if label is number and label > 0 %}yes{% else %}no{% endif %}", "yes"),
         ("{{ [choices.text[0], choices.text[1]] }}", "['a wrong', 'a cake']"),
         ("{{ context|length }} {{ context|first }} {{ text[:3] }}", "3 x The"),
+        # winogrande's form, in Jinja: a computed index into the text, named with set.
+        ("{% set i = text.index('QUICK') %}{{ text[:i] }}|{{ text[i:] }}", "The |QUICK fox"),
+        ("{% set short %}{{ text|lower }}{% endset %}{{ short }}!", "the quick fox!"),
+        ("{{ [choices]|map(attribute='label')|first|join('/') }}", "A/B"),
+        ("{% for t in [choices]|map(attribute='text') %}{{ t|join }}{% endfor %}", "a wronga cake"),
     ],
 )
 def test_it_accepts_lm_eval_idioms_and_renders_them(template: str, rendered: str) -> None:
@@ -62,13 +67,22 @@ def test_it_accepts_lm_eval_idioms_and_renders_them(template: str, rendered: str
         ("{{ config.items() }}", "'config' is not a field"),
         ("{{ text.format(text) }}", "calling 'format' is not allowed"),
         ("{{ text.gi_frame }}", "'gi_frame' is not allowed"),
-        ("{{ context|map('upper')|list }}", "the filter 'map' is not allowed"),
+        ("{{ context|map('upper')|list }}", "'map' takes only attribute="),
+        ("{{ context|map(attribute='__class__')|list }}", "'__class__' is not allowed"),
+        ("{{ context|map(attribute='a.__init__')|list }}", "'__init__' is not allowed"),
+        ("{{ (context|map(attribute='x')).gi_frame }}", "'map' must be followed"),
+        ("{{ context|map(attribute=text)|list }}", "'map' takes only attribute="),
         ("{{ context|attr('__class__') }}", "the filter 'attr' is not allowed"),
         ("{{ context|sum(attribute='__class__') }}", "no 'attribute'"),
         ("{{ context|join(', ', '__class__') }}", "no 'attribute'"),
         ("{{ context|selectattr('__class__')|list }}", "'selectattr' is not allowed"),
         ("{{ text is callable }}", "the test 'callable' is not allowed"),
-        ("{% set x = 1 %}{{ x }}", "{% set %} is not allowed"),
+        ("{% set x = text %}{% set y = x ~ x %}{{ y }}", "may not use names set before (x)"),
+        ("{% set x %}{{ text }}{% endset %}{% set x %}{{ x }}{{ x }}{% endset %}", "set before"),
+        ("{% set loop = text %}", "'loop' cannot be assigned"),
+        ("{% set a, b = context %}", "may only assign one plain name"),
+        ("{% set x | upper %}{{ text }}{% endset %}", "may not apply a filter"),
+        ("{% set ns = namespace() %}", "'namespace' is reserved"),
         ("{% include '/etc/passwd' %}", "{% include %} is not allowed"),
         ("{% import 'x' as y %}", "{% import %} is not allowed"),
         ("{% extends 'x' %}", "{% extends %} is not allowed"),
@@ -126,6 +140,21 @@ def test_its_sandbox_refuses_a_subscript_that_falls_back_to_an_attribute() -> No
     with pytest.raises(SecurityError, match="is not a key of the value"):
         render(template, {**ROW, "question": "items"})
     assert render(template, {**ROW, "question": "text"}) == "['a wrong', 'a cake']"
+
+
+def test_its_sandbox_refuses_map_falling_back_to_an_attribute() -> None:
+    # `upper` is no key of a text: lm-eval's Jinja would hand back bound methods.
+    template = compile_template("{{ context|map(attribute='upper')|list }}")
+
+    with pytest.raises(SecurityError, match="is not a key of the value"):
+        render(template, ROW)
+
+
+def test_a_set_name_is_not_plain_data_for_a_computed_subscript() -> None:
+    # A name set by the template holds built text, whatever field it shadows.
+    problems = template_problems("{% set label = text ~ '' %}{{ choices[label] }}", FIELDS)
+
+    assert any("a computed subscript must use plain data" in p for p in problems)
 
 
 def test_it_stops_rendering_past_the_size_limit() -> None:

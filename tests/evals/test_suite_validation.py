@@ -120,11 +120,12 @@ def test_it_reports_the_line_of_a_yaml_syntax_error(edit_task: EditTask) -> None
         (
             ("    aggregation: mean", "    aggregation: bleu"),
             "metric_list[0].aggregation",
-            "one of: mean, median",
+            "write aggregation: mean or median",
         ),
         (("task: procure_legal_terms", "task: has space"), "task", "names start with"),
         (("task: procure_legal_terms", "task: .hidden"), "task", "names start with"),
-        (("version: 1.0", "version: one"), "metadata.version", "must be a number"),
+        (("version: 1.0", "version: -1"), "metadata.version", "must be a number from 0"),
+        (("version: 1.0", "version: '0.3.0'"), "", None),
     ],
 )
 def test_it_checks_task_keys(
@@ -168,8 +169,19 @@ def test_it_accepts_a_generation_task_with_filters_and_settings(
 
     assert report.ok, report.problems
     assert report.tasks == (
-        SuiteTask("procure_legal_answers", "generate_until", 20, "exact_match"),
+        SuiteTask("procure_legal_answers", "generate_until", 20, "exact_match", "first_line"),
     )
+
+
+def test_a_suite_can_name_its_primary_filter(legal_terms: dict[str, bytes]) -> None:
+    task = GENERATION_TASK + "metadata: {primary_filter: nope}\n"
+    named = task.replace("primary_filter: nope", "primary_filter: first_line")
+
+    (problem,) = validate_suite({**legal_terms, TASK_YAML: task.encode()}).problems
+    (summary,) = validate_suite({**legal_terms, TASK_YAML: named.encode()}).tasks
+
+    assert problem.message == "'nope' is not the name of an entry of filter_list"
+    assert summary.primary_filter == "first_line"
 
 
 def test_it_refuses_filters_and_options_that_are_not_built_in(edit_task: EditTask) -> None:
@@ -228,8 +240,8 @@ def test_it_reports_text_lm_eval_would_misread_as_a_choice_index(edit_task: Edit
 
     assert len(found) == 1
     assert (
-        "doc_to_text: fails on row 0 of legal_terms.jsonl, line 1: doc_to_text gave only digits"
-        in found[0]
+        "doc_to_text: fails on row 0 of legal_terms.jsonl, line 1: the index 12 is not a "
+        "context index (there are 1 contexts)" in found[0]
     )
     assert "(1 more rows fail the same way)" in found[0]
 
