@@ -86,6 +86,11 @@ class CandidateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.taken_names = {name.casefold() for name in taken_names}
 
+    def clean_description(self) -> str:
+        # Browsers send a textarea's line breaks as CRLF; store them as the import does (LF),
+        # so saving an unchanged form changes nothing.
+        return str(self.cleaned_data["description"]).replace("\r\n", "\n")
+
     def clean_name(self) -> str:
         name = str(self.cleaned_data["name"]).strip()
         if name.casefold() in self.taken_names:
