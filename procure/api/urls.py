@@ -14,6 +14,7 @@ from . import (
     campaigns,
     candidates,
     catalog_import,
+    catalog_offers,
     deployment_options,
     evaluation_access,
     members,
@@ -35,6 +36,7 @@ organization_urls: list[URLPattern | URLResolver] = [
     path("", organizations.OrganizationDetailApi.as_view()),
     path("candidates/", route(candidates.CandidateListApi, candidates.CandidateCreateApi)),
     path("candidates/import/", catalog_import.CatalogImportApi.as_view()),
+    path("candidates/offers/", catalog_offers.CatalogOffersApi.as_view()),
     path(
         "candidates/<id:candidate_id>/",
         route(

@@ -37,29 +37,13 @@ SEED = 20261121  # fixed: the same evidence always gives the same P(best) and in
 
 
 def profile_input(profile: TaskProfile) -> ProfileInput:
-    regions = tuple(profile.allowed_regions)
     return ProfileInput(
         suite_weights={w.suite.name: w.weight for w in profile.suite_weights.all()},
-        workload=Workload(
-            monthly_requests=float(profile.monthly_requests),
-            input_tokens=float(profile.input_tokens),
-            output_tokens=float(profile.output_tokens),
-            peak_rps=float(profile.peak_rps),
-            latency_target_ms=(
-                float(profile.latency_target_ms) if profile.latency_target_ms else None
-            ),
-        ),
+        workload=profile_workload(profile),
         weights=Weights(
             fit=profile.weight_fit, cost=profile.weight_cost, sovereignty=profile.weight_sovereignty
         ),
-        rules=HardRules(
-            allowed_data_regions=regions,
-            data_region_label="/".join(r.upper() for r in regions),
-            self_hosting_required=profile.self_hosting_required,
-            open_weights_required=profile.open_weights_required,
-            allowed_licences=tuple(profile.allowed_licences),
-            allowed_vendor_jurisdictions=tuple(profile.allowed_jurisdictions),
-        ),
+        rules=profile_rules(profile),
         preferences=preferences(profile.sovereignty_preferences or {}),
         quality_bar=profile.quality_bar,
         below_bar="exclude" if profile.exclude_below_bar else "flag",
@@ -67,6 +51,28 @@ def profile_input(profile: TaskProfile) -> ProfileInput:
         over_budget="exclude" if profile.exclude_over_budget else "flag",
         resamples=RESAMPLES,
         seed=SEED,
+    )
+
+
+def profile_workload(profile: TaskProfile) -> Workload:
+    return Workload(
+        monthly_requests=float(profile.monthly_requests),
+        input_tokens=float(profile.input_tokens),
+        output_tokens=float(profile.output_tokens),
+        peak_rps=float(profile.peak_rps),
+        latency_target_ms=(float(profile.latency_target_ms) if profile.latency_target_ms else None),
+    )
+
+
+def profile_rules(profile: TaskProfile) -> HardRules:
+    regions = tuple(profile.allowed_regions)
+    return HardRules(
+        allowed_data_regions=regions,
+        data_region_label="/".join(r.upper() for r in regions),
+        self_hosting_required=profile.self_hosting_required,
+        open_weights_required=profile.open_weights_required,
+        allowed_licences=tuple(profile.allowed_licences),
+        allowed_vendor_jurisdictions=tuple(profile.allowed_jurisdictions),
     )
 
 

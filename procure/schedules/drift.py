@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from procure.decision.money import format_money
+
 ChangeKind = Literal[
     "recommended",
     "verdict",
@@ -54,7 +56,6 @@ OPTION_TERMS = {
     "regions": ("regions", "", False),
     "currency": ("currency", "", False),
 }
-CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£"}
 DECIDED_ON_WORDS = {
     "fit_and_weights": "measured fit with your weights",
     "cost_and_sovereignty": "cost and sovereignty (no significant difference in fit)",
@@ -152,19 +153,6 @@ def format_cost(view: CandidateView) -> str:
     if view.monthly_cost is None:
         return "no usable option"
     return format_money(view.monthly_cost, view.currency)
-
-
-def format_money(amount: Any, currency: str = "USD") -> str:
-    """2.5 → "$2.50"; 12345.6 → "$12,346" (whole units from 100 up); None → "not priced"."""
-    if amount is None:
-        return "not priced"
-    try:
-        value = Decimal(str(amount))
-    except InvalidOperation:
-        return str(amount)
-    digits = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
-    sign = CURRENCY_SIGNS.get(currency)
-    return f"{sign}{digits}" if sign else f"{currency} {digits}"
 
 
 # --- the decision -------------------------------------------------------------------------------

@@ -3,14 +3,18 @@ access with a write-only API key, import and export."""
 
 import json
 import re
+from collections.abc import Iterable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from procure.accounts.models import Membership, Role
+from procure.accounts.models import Membership, Organization, Role
+from procure.catalog.buying import Offer, catalog_offers
 from procure.catalog.models import CandidateModel, EvaluationAccess
 from procure.catalog.selectors import candidate_get, candidate_list
 from procure.catalog.services import (
@@ -21,9 +25,12 @@ from procure.catalog.services import (
     evaluation_access_set,
 )
 from procure.core.validation import ImportProblem
+from procure.profiles.models import TaskProfile
+from procure.profiles.selectors import profile_list
 
 from .catalog_files import catalog_csv, catalog_data, catalog_from_csv
 from .catalog_forms import (
+    BuyingForm,
     CandidateForm,
     CatalogFilterForm,
     CatalogImportForm,
@@ -48,12 +55,83 @@ def candidate_list_page(request: HttpRequest, membership: Membership) -> HttpRes
         regions=vocabulary.regions,
     )
     candidates = candidate_list(organization=organization, **filters.selector_filters())
+    buying = BuyingForm(request.GET or None, profiles=_profiles(organization), prefix="buy")
+    offers = _offers(membership, buying, candidates)
     context = {
         "filters": filters,
+        "buying": buying,
         "filtered": any(request.GET.get(name) for name in filters.fields),
         "candidates": candidates,
+        "offers": offers,
+        "reporting_currency": organization.reporting_currency,
     }
     return render_page(request, membership, "web/catalog/list.html", context)
+
+
+def _profiles(organization: Organization) -> QuerySet[TaskProfile]:
+    # Pricing needs the profile's own fields only, not its suites.
+    return profile_list(organization=organization).prefetch_related(None).order_by("name")
+
+
+def _offers(
+    membership: Membership, form: BuyingForm, candidates: Iterable[CandidateModel]
+) -> list[Offer] | None:
+    """The catalog priced for the chosen profile or typed workload; None without either."""
+    if not form.is_bound or not form.is_valid():
+        return None
+    data = form.cleaned_data
+    profile, workload = data.get("profile"), form.workload()
+    if profile is None and workload is None:
+        return None
+    if data.get("min_context"):
+        candidates = [c for c in candidates if (c.context_window or 0) >= data["min_context"]]
+    offers = catalog_offers(
+        organization=membership.organization,
+        candidates=candidates,
+        profile=profile if workload is None else None,
+        workload=workload,
+        on=timezone.localdate(),
+        sort=data.get("sort") or "cost",
+    )
+    if data.get("eligible_only"):
+        offers = [offer for offer in offers if offer.eligible]
+    return offers
+
+
+COMPARE_MIN, COMPARE_MAX = 2, 4
+
+
+@member_view()
+def catalog_compare(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """2–4 candidates side by side, priced for a profile or a typed workload when given."""
+    organization = membership.organization
+    buying = BuyingForm(request.GET, profiles=_profiles(organization))
+    problem = ""
+    try:
+        ids = sorted({int(value) for value in request.GET.getlist("ids")})
+    except ValueError:
+        ids, problem = [], "The candidates to compare must be given by their ids."
+    candidates = list(candidate_list(organization=organization).filter(pk__in=ids))
+    if not problem and not COMPARE_MIN <= len(candidates) <= COMPARE_MAX:
+        problem = (
+            f"Tick between {COMPARE_MIN} and {COMPARE_MAX} candidates of this catalog to compare "
+            f"them ({len(candidates)} found)."
+        )
+    columns: list[tuple[CandidateModel, Offer | None]] = []
+    if not problem:
+        offers = _offers(membership, buying, candidates)
+        # Priced: cheapest first, as on the catalog page; otherwise the facts in name order.
+        columns = [(o.candidate, o) for o in offers] if offers else [(c, None) for c in candidates]
+    context = {
+        "columns": columns,
+        "problem": problem,
+        "buying": buying,
+        "reporting_currency": organization.reporting_currency,
+    }
+    response = render_page(request, membership, "web/catalog/compare.html", context)
+    if problem:
+        response.status_code = 400
+    return response
 
 
 @member_view()

@@ -15,6 +15,8 @@ from procure.catalog.models import (
 )
 from procure.catalog.price_sources import SOURCE_NAMES
 from procure.catalog.services import CANDIDATE_FIELDS, OPTION_FIELDS
+from procure.decision import Workload
+from procure.profiles.models import TaskProfile
 
 from .vocabulary import REGION_CODES, region_choices
 
@@ -85,6 +87,11 @@ class CandidateForm(forms.ModelForm):
     def __init__(self, *args: Any, taken_names: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.taken_names = {name.casefold() for name in taken_names}
+
+    def clean_description(self) -> str:
+        # Browsers send a textarea's line breaks as CRLF; store them as the import does (LF),
+        # so saving an unchanged form changes nothing.
+        return str(self.cleaned_data["description"]).replace("\r\n", "\n")
 
     def clean_name(self) -> str:
         name = str(self.cleaned_data["name"]).strip()
@@ -258,3 +265,55 @@ class CatalogImportForm(forms.Form):
             except json.JSONDecodeError as exc:
                 raise ValidationError(f"Not valid JSON: {exc}") from exc
         return kind, text
+
+
+class BuyingForm(forms.Form):
+    """Price the catalog for a task profile, or for a workload typed here; sort and narrow it."""
+
+    profile = forms.ModelChoiceField(
+        queryset=TaskProfile.objects.none(),
+        required=False,
+        label="For task profile",
+        empty_label="— none —",
+    )
+    monthly_requests = forms.IntegerField(
+        required=False, min_value=1, max_value=10**12, label="or requests per month"
+    )
+    input_tokens = forms.IntegerField(
+        required=False, min_value=0, max_value=10**8, label="Input tokens each"
+    )
+    output_tokens = forms.IntegerField(
+        required=False, min_value=0, max_value=10**8, label="Output tokens each"
+    )
+    peak_rps = forms.FloatField(
+        required=False, min_value=0.001, max_value=10**6, label="Peak requests/s"
+    )
+    sort = forms.ChoiceField(
+        required=False, choices=[("cost", "Monthly cost"), ("name", "Name")], label="Sort by"
+    )
+    eligible_only = forms.BooleanField(required=False, label="Only models the profile allows")
+    min_context = forms.IntegerField(required=False, min_value=1, label="Context at least")
+
+    def __init__(self, *args: Any, profiles: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["profile"].queryset = profiles  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        typed = [data.get("input_tokens"), data.get("output_tokens")]
+        if data.get("monthly_requests") and any(value is None for value in typed):
+            raise ValidationError(
+                "A typed workload needs requests per month, input and output tokens."
+            )
+        return data
+
+    def workload(self) -> Workload | None:
+        data = self.cleaned_data
+        if not data.get("monthly_requests"):
+            return None
+        return Workload(
+            monthly_requests=float(data["monthly_requests"]),
+            input_tokens=float(data["input_tokens"]),
+            output_tokens=float(data["output_tokens"]),
+            peak_rps=float(data.get("peak_rps") or 1.0),
+        )

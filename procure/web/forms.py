@@ -210,9 +210,22 @@ class ProfileForm(forms.Form):
             self.add_error("preferred_regions", "Tick the places you prefer.")
         return data
 
-    def service_data(self, stored_preferences: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The profile's fields as `profile_save` takes them."""
-        data = self.cleaned_data
+    def service_data(
+        self,
+        stored_preferences: dict[str, Any] | None = None,
+        stored_weights: Sequence[float] | None = None,
+    ) -> dict[str, Any]:
+        """The profile's fields as `profile_save` takes them.
+
+        The form shows the three weights as points out of 100; when the points sent back are
+        the ones shown for `stored_weights`, the stored weights are kept (only their ratios
+        matter, but an unchanged form must not rewrite them)."""
+        data = dict(self.cleaned_data)
+        sent = [data["weight_fit"], data["weight_cost"], data["weight_sovereignty"]]
+        if stored_weights is not None and [
+            _tidy(share) for share in percent_shares(stored_weights)
+        ] == [_tidy(value) for value in sent]:
+            data["weight_fit"], data["weight_cost"], data["weight_sovereignty"] = stored_weights
         quality = data["quality_bar"]
         preferences = {
             key: value

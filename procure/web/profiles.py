@@ -107,7 +107,12 @@ def _profile_form_page(
         formset = suite_weight_formset(len(suites))(request.POST, prefix="suites")
         # Both are checked before anything is saved, so every mistake shows at once.
         if form.is_valid() & formset.is_valid():
-            data = form.service_data(profile.sovereignty_preferences if profile else None)
+            data = form.service_data(
+                profile.sovereignty_preferences if profile else None,
+                [profile.weight_fit, profile.weight_cost, profile.weight_sovereignty]
+                if profile
+                else None,
+            )
             data["suites"] = [
                 {"suite": row.cleaned_data["suite"], "weight": row.cleaned_data["weight"]}
                 for row in formset.forms

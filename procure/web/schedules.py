@@ -4,6 +4,7 @@ side-by-side diff of two reports, and the alerts sent to the person reading."""
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -41,14 +42,17 @@ def _schedule_or_none(membership: Membership, profile: TaskProfile) -> Schedule 
         return None
 
 
-def _form(membership: Membership, data: object = None, **kwargs: object) -> ScheduleForm:
+def _form(
+    membership: Membership, profile: TaskProfile, data: object = None, **kwargs: object
+) -> ScheduleForm:
     organization = membership.organization
     members = User.objects.filter(memberships__organization=organization).order_by("username")
+    # Testable candidates, and those already chosen: a chosen candidate that lost its access
+    # stays ticked rather than being dropped silently when the form is saved unchanged.
+    testable = Q(evaluation_access__isnull=False) | Q(schedules__profile=profile)
     return ScheduleForm(
         data,
-        candidates=candidate_list(organization=organization).filter(
-            evaluation_access__isnull=False
-        ),
+        candidates=candidate_list(organization=organization).filter(testable).distinct(),
         members=members,
         **kwargs,
     )
@@ -81,7 +85,7 @@ def _schedule_page(
 def schedule_page(request: HttpRequest, membership: Membership, profile_id: int) -> HttpResponse:
     profile = profile_get(organization=membership.organization, profile_id=profile_id)
     schedule = _schedule_or_none(membership, profile)
-    form = _form(membership, initial=schedule_initial(schedule) if schedule else None)
+    form = _form(membership, profile, initial=schedule_initial(schedule) if schedule else None)
     return _schedule_page(request, membership, profile, form)
 
 
@@ -90,7 +94,7 @@ def schedule_page(request: HttpRequest, membership: Membership, profile_id: int)
 def schedule_save(request: HttpRequest, membership: Membership, profile_id: int) -> HttpResponse:
     organization = membership.organization
     profile = profile_get(organization=organization, profile_id=profile_id)
-    form = _form(membership, request.POST)
+    form = _form(membership, profile, request.POST)
     if form.is_valid():
         try:
             schedule_set(

@@ -57,6 +57,7 @@ urlpatterns = [
     path("catalog/", catalog.candidate_list_page, name="catalog"),
     path("catalog/new/", catalog.candidate_create, name="candidate-new"),
     path("catalog/import/", catalog.catalog_import_page, name="catalog-import"),
+    path("catalog/compare/", catalog.catalog_compare, name="catalog-compare"),
     path("catalog/export.<str:file_format>", catalog.catalog_export, name="catalog-export"),
     path("catalog/<oid:candidate_id>/", catalog.candidate_detail, name="candidate-detail"),
     path("catalog/<oid:candidate_id>/edit/", catalog.candidate_edit, name="candidate-edit"),

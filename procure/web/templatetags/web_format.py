@@ -7,6 +7,7 @@ from django import template
 
 from procure.catalog.models import CandidateModel, DeploymentOption
 from procure.catalog.staleness import PriceAge, candidate_price_age, option_price_date, price_age
+from procure.decision.money import format_money
 from procure.schedules.drift import format_fit
 from procure.web.vocabulary import REGION_NAMES
 
@@ -79,3 +80,9 @@ def price_age_badge(subject: CandidateModel | DeploymentOption) -> dict[str, Pri
     if isinstance(subject, CandidateModel):
         return {"age": candidate_price_age(subject)}
     return {"age": price_age(option_price_date(subject))}
+
+
+@register.filter
+def money(value: object, currency: str = "USD") -> str:
+    """An amount with its currency, written by the one money formatter; None → "—"."""
+    return format_money(value, currency or "USD", missing="—")
