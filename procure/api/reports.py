@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import renderers, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +25,16 @@ TAGS = ["reports"]
 
 
 class ReportSummarySerializer(serializers.ModelSerializer[ReportSnapshot]):
+    how_sure = serializers.SerializerMethodField(
+        help_text='The bottom line, the same words as the report: "Clear", "Likely", "Too close '
+        'to call", "Not enough evidence" or "No recommendation" (empty for older reports).'
+    )
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_how_sure(self, report: ReportSnapshot) -> str:
+        verdict = report.snapshot["recommendation"]["verdict"]
+        return str(verdict.get("certainty_label", ""))
+
     class Meta:
         model = ReportSnapshot
         fields: tuple[str, ...] = (
@@ -33,6 +43,7 @@ class ReportSummarySerializer(serializers.ModelSerializer[ReportSnapshot]):
             "profile",
             "campaign",
             "verdict",
+            "how_sure",
             "recommended",
             "content_hash",
             "created_by",

@@ -62,13 +62,13 @@ def at_least(value: float, bound: float) -> tuple[str, str]:
 
 def p_text(p_value: float, test: str | None, resamples: int) -> str:
     """A p-value as a committee reads it: "p < 0.001", "p = 0.012", or, where a paired
-    bootstrap of `resamples` cannot resolve anything smaller, "p ≤ 0.002 (the smallest a
-    1,000-resample bootstrap can show)"."""
+    bootstrap of `resamples` cannot resolve anything smaller, "p ≤ 0.002, the smallest a
+    1,000-resample bootstrap can show"."""
     if p_value < 0.001:
         return "p < 0.001"
     floor = bootstrap_p_floor(resamples)
     if test == "paired_bootstrap" and p_value <= floor:
-        return f"p ≤ {floor:.2g} (the smallest a {resamples:,}-resample bootstrap can show)"
+        return f"p ≤ {floor:.2g}, the smallest a {resamples:,}-resample bootstrap can show"
     return f"p = {p_number(p_value)}"
 
 
