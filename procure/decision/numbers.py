@@ -40,11 +40,11 @@ def points_range(low: float, high: float) -> str:
 
 
 def weight(share: float | None) -> str:
-    """A weight's share of the total in percent, without decimals unless needed: "50%"."""
+    """A weight's share of the total in whole percent ("50%", "11%"); below 1%, one decimal."""
     if share is None:
         return "—"
     value = 100 * share
-    return f"{_fixed(value, 0 if abs(value - round(value)) < 0.05 else 1)}%"
+    return f"{_fixed(value, 0 if value >= 1 or value == 0 else 1)}%"
 
 
 def at_least(value: float, bound: float) -> tuple[str, str]:

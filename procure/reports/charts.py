@@ -65,6 +65,10 @@ def pareto_chart(points: Sequence[Point], quality_bar: float | None = None) -> s
     same cost are drawn side by side (a few points apart) so their intervals stay visible.
     """
     figure, axes = plt.subplots(figsize=(7.0, 3.6))
+    # Drawn through an offset transform, the error bars do not count towards the axes' limits:
+    # an invisible line through every interval's ends does.
+    axes.plot([p.cost for p in points for _ in (0, 1)],
+              [100 * y for p in points for y in (p.low, p.high)], linestyle="none")  # fmt: skip
     for point, offset in zip(points, _dodges(points), strict=True):
         colour = (SPECIALIST if point.specialist else GENERAL) if point.eligible else MUTED
         shift = transforms.offset_copy(axes.transData, figure, x=offset, units="points")
@@ -99,7 +103,9 @@ def pareto_chart(points: Sequence[Point], quality_bar: float | None = None) -> s
 
 def pareto_caption(points: Sequence[Point], quality_bar: float | None) -> str:
     """What `pareto_chart` draws, and only that."""
-    parts = ["Orange dots: specialists; blue dots: general models"]
+    parts = []
+    if any(p.eligible for p in points):
+        parts.append("orange dots: specialists; blue dots: general models")
     if any(not p.eligible for p in points):
         parts.append("grey crosses: excluded candidates")
     if sum(p.on_frontier for p in points) > 1:
@@ -109,7 +115,10 @@ def pareto_caption(points: Sequence[Point], quality_bar: float | None) -> str:
         )
     if quality_bar is not None:
         parts.append(f"red dotted line: your quality bar ({100 * quality_bar:.1f}%)")
-    text = "; ".join(parts) + ". ★ marks the recommendation."
+    text = "; ".join(parts)
+    text = text[:1].upper() + text[1:] + "."
+    if any(p.recommended for p in points):
+        text += " ★ marks the recommendation."
     if any(n > 1 for n in Counter(round(p.cost, 2) for p in points).values()):
         text += " Candidates at the same cost are drawn side by side."
     return text

@@ -132,7 +132,9 @@ def constraints(profile: dict[str, Any], assessments: list[dict[str, Any]]) -> l
             continue
         met = [a["name"] for a in assessments if a.get(key) is True]
         missed = [a["name"] for a in assessments if a.get(key) is False]
-        unknown = [a["name"] for a in assessments if a.get(key) is None]
+        # Unknown for an excluded candidate (no usable option, say) is noise: its exclusion
+        # is stated in full elsewhere.
+        unknown = [a["name"] for a in assessments if a.get(key) is None and a["eligible"]]
         parts = [f"met by {', '.join(met)}" if met else "met by none"]
         if missed:
             parts.append(f"not met by {', '.join(missed)}")

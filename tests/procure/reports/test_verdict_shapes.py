@@ -24,11 +24,11 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 TWINS = [
     Offer("Alpha General", "general", {"Clauses": 0.72, "Terms": 0.70}, api=("eu", 1.0, 3.0)),
-    Offer("Beta Legal", "legal", {"Clauses": 0.72, "Terms": 0.71}, api=("eu", 2.0, 6.0)),
+    Offer("Beta Legal", "legal", {"Clauses": 0.74, "Terms": 0.72}, api=("eu", 1.1, 3.3)),
 ]
 SHAPES = {
     "clear": (LEGAL_MARKET, {"allowed_regions": ["eu"], "monthly_budget": 5000}),
-    "tie": (TWINS, {"allowed_regions": ["eu"]}),
+    "tie": (TWINS, {"allowed_regions": ["eu"], "weight_fit": 8, "weight_cost": 1}),
     "none": (LEGAL_MARKET, {"quality_bar": 0.95, "exclude_below_bar": True}),
     "below-bar": (LEGAL_MARKET, {"allowed_regions": ["eu"], "quality_bar": 0.9}),
 }
