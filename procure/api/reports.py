@@ -25,16 +25,6 @@ TAGS = ["reports"]
 
 
 class ReportSummarySerializer(serializers.ModelSerializer[ReportSnapshot]):
-    how_sure = serializers.SerializerMethodField(
-        help_text='The bottom line, the same words as the report: "Clear", "Likely", "Too close '
-        'to call", "Not enough evidence" or "No recommendation" (empty for older reports).'
-    )
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_how_sure(self, report: ReportSnapshot) -> str:
-        verdict = report.snapshot["recommendation"]["verdict"]
-        return str(verdict.get("certainty_label", ""))
-
     class Meta:
         model = ReportSnapshot
         fields: tuple[str, ...] = (
@@ -43,7 +33,6 @@ class ReportSummarySerializer(serializers.ModelSerializer[ReportSnapshot]):
             "profile",
             "campaign",
             "verdict",
-            "how_sure",
             "recommended",
             "content_hash",
             "created_by",
@@ -53,9 +42,18 @@ class ReportSummarySerializer(serializers.ModelSerializer[ReportSnapshot]):
 
 class ReportOutputSerializer(ReportSummarySerializer):
     snapshot = serializers.JSONField(help_text="Everything the report says, frozen.")
+    how_sure = serializers.SerializerMethodField(
+        help_text='The bottom line, the same words as the report: "Clear", "Likely", "Too close '
+        'to call", "Not enough evidence" or "No recommendation" (empty for older reports).'
+    )
 
     class Meta(ReportSummarySerializer.Meta):
-        fields = (*ReportSummarySerializer.Meta.fields, "snapshot")
+        fields = (*ReportSummarySerializer.Meta.fields, "how_sure", "snapshot")
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_how_sure(self, report: ReportSnapshot) -> str:
+        verdict = report.snapshot.get("recommendation", {}).get("verdict", {})
+        return str(verdict.get("certainty_label", ""))
 
 
 class ReportGenerateInputSerializer(StrictInput):

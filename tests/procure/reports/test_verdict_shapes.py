@@ -111,7 +111,7 @@ def test_a_best_model_below_a_cautioning_bar_is_never_bought_on_page_one(artifac
 
 
 def test_the_api_gives_the_same_bottom_line(artifacts_dir):
-    from procure.api.reports import ReportSummarySerializer
+    from procure.api.reports import ReportOutputSerializer
 
     report = shape_report("clear")
-    assert ReportSummarySerializer(report).data["how_sure"] == "Clear"
+    assert ReportOutputSerializer(report).data["how_sure"] == "Clear"
