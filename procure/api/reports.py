@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import renderers, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -42,9 +42,18 @@ class ReportSummarySerializer(serializers.ModelSerializer[ReportSnapshot]):
 
 class ReportOutputSerializer(ReportSummarySerializer):
     snapshot = serializers.JSONField(help_text="Everything the report says, frozen.")
+    how_sure = serializers.SerializerMethodField(
+        help_text='The bottom line, the same words as the report: "Clear", "Likely", "Too close '
+        'to call", "Not enough evidence" or "No recommendation" (empty for older reports).'
+    )
 
     class Meta(ReportSummarySerializer.Meta):
-        fields = (*ReportSummarySerializer.Meta.fields, "snapshot")
+        fields = (*ReportSummarySerializer.Meta.fields, "how_sure", "snapshot")
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_how_sure(self, report: ReportSnapshot) -> str:
+        verdict = report.snapshot.get("recommendation", {}).get("verdict", {})
+        return str(verdict.get("certainty_label", ""))
 
 
 class ReportGenerateInputSerializer(StrictInput):

@@ -40,11 +40,11 @@ def points_range(low: float, high: float) -> str:
 
 
 def weight(share: float | None) -> str:
-    """A weight's share of the total in percent, without decimals unless needed: "50%"."""
+    """A weight's share of the total in whole percent ("50%", "11%"); below 1%, one decimal."""
     if share is None:
         return "—"
     value = 100 * share
-    return f"{_fixed(value, 0 if abs(value - round(value)) < 0.05 else 1)}%"
+    return f"{_fixed(value, 0 if value >= 1 or value == 0 else 1)}%"
 
 
 def at_least(value: float, bound: float) -> tuple[str, str]:
@@ -62,13 +62,13 @@ def at_least(value: float, bound: float) -> tuple[str, str]:
 
 def p_text(p_value: float, test: str | None, resamples: int) -> str:
     """A p-value as a committee reads it: "p < 0.001", "p = 0.012", or, where a paired
-    bootstrap of `resamples` cannot resolve anything smaller, "p ≤ 0.002 (the smallest a
-    1,000-resample bootstrap can show)"."""
+    bootstrap of `resamples` cannot resolve anything smaller, "p ≤ 0.002, the smallest a
+    1,000-resample bootstrap can show"."""
     if p_value < 0.001:
         return "p < 0.001"
     floor = bootstrap_p_floor(resamples)
     if test == "paired_bootstrap" and p_value <= floor:
-        return f"p ≤ {floor:.2g} (the smallest a {resamples:,}-resample bootstrap can show)"
+        return f"p ≤ {floor:.2g}, the smallest a {resamples:,}-resample bootstrap can show"
     return f"p = {p_number(p_value)}"
 
 

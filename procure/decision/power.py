@@ -24,6 +24,8 @@ from statistics import NormalDist
 from scipy.optimize import brentq
 
 POWER = 0.8
+DEFAULT_CONFIDENCE = 0.95  # the engine's, when a profile states none (inputs.ProfileInput)
+POWER_BASELINE = 0.5  # before any result: the accuracy at which differences are hardest to see
 _NORMAL = NormalDist()
 
 

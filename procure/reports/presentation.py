@@ -7,9 +7,10 @@ renders exactly as it did when it was generated.
 from datetime import date
 from typing import Any
 
-from procure.decision.stats import p_text
+from procure.decision.numbers import p_text, percent, points, points_range, weight
+from procure.decision.verdict import CERTAINTY_LABELS
 
-from .charts import Point, criteria_chart, pareto_chart
+from .charts import Point, criteria_chart, pareto_caption, pareto_chart
 
 RULE_LABELS = {
     "data_regions": "Data residency",
@@ -25,7 +26,9 @@ RULE_LABELS = {
 }
 DECIDED_ON = {
     "fit_and_weights": "Measured fit, with your weights on cost and sovereignty",
-    "cost_and_sovereignty": "Cost and sovereignty (the difference in fit is not significant)",
+    "cost_and_sovereignty": "The tie-break, cost then sovereignty (the top candidates are not "
+    "distinguishable on fit)",
+    "only_candidate": "Only one candidate meets your requirements",
     "dominance": "Dominance: the other kind's best model is no better on fit, cost or sovereignty",
     "only_one_kind": "Only one kind of model (specialist or general) remained eligible",
     "no_eligible_candidate": "No candidate passed your rules",
@@ -40,6 +43,8 @@ def report_context(snapshot: dict[str, Any], content_hash: str, title: str) -> d
     verdict = rec["verdict"]
     recommended = by_id.get(verdict["recommended_id"] or "")
     ranked = [by_id[i] for i in rec["ranking"]]
+    plotted = chart_points(assessments, recommended)
+    bar = snapshot["profile"].get("quality_bar")
     return {
         "title": title,
         "generated": snapshot["generated_at"].replace("T", " ")[:16] + " UTC",
@@ -51,6 +56,9 @@ def report_context(snapshot: dict[str, Any], content_hash: str, title: str) -> d
         "recommended": recommended,
         "recommended_facts": facts.get(recommended["id"]) if recommended else None,
         "how_sure": how_sure(verdict, recommended, rec["resamples"]),
+        "weights_text": weights_text(snapshot["profile"]),
+        "constraints": constraints(snapshot["profile"], assessments),
+        "power": power_rows(rec, verdict),
         "deciding_rules": deciding_rules(assessments),
         "ranking": [ranking_row(a, facts[a["id"]], by_id) for a in ranked],
         "excluded": [excluded_row(a) for a in assessments if not a["eligible"]],
@@ -62,7 +70,8 @@ def report_context(snapshot: dict[str, Any], content_hash: str, title: str) -> d
         "runs": snapshot["runs"],
         "candidates": dated_candidates(snapshot),
         "rec": rec,
-        "pareto_svg": pareto_chart(points(assessments, recommended)),
+        "pareto_svg": pareto_chart(plotted, bar),
+        "pareto_caption": pareto_caption(plotted, bar),
         "criteria_svg": criteria_chart(
             [a["name"] for a in ranked],
             [(a["fit"] or 0.0, a["cost_score"] or 0.0, a["sovereignty"] or 0.0) for a in ranked],
@@ -72,22 +81,87 @@ def report_context(snapshot: dict[str, Any], content_hash: str, title: str) -> d
     }
 
 
-def how_sure(verdict: dict[str, Any], recommended: dict[str, Any] | None, resamples: int) -> str:
+def how_sure(
+    verdict: dict[str, Any], recommended: dict[str, Any] | None, resamples: int
+) -> dict[str, str]:
+    """The one bottom line (the verdict's `certainty_label`) and the numbers under it."""
+    if "certainty_label" in verdict:
+        return {"label": verdict["certainty_label"], "detail": verdict["certainty_detail"]}
+    # A snapshot written before the scale existed: its own numbers, without a label.
     if recommended is None:
-        return "No recommendation: every candidate was excluded."
+        return {"label": "No recommendation", "detail": "Every candidate was excluded."}
     parts = []
     if recommended.get("p_best") is not None:
         parts.append(
-            f"{recommended['name']} ranks first in {recommended['p_best']:.0%} of item resamples"
+            f"{recommended['name']} ranks first in {percent(recommended['p_best'], 0)} of item "
+            "resamples"
         )
     if verdict.get("lift") is not None:
-        lift, low, high = (100 * verdict[k] for k in ("lift", "lift_low", "lift_high"))
         word = "significant" if verdict["significant"] else "not significant"
         parts.append(
-            f"specialist minus general: {lift:+.1f} points (95% CI {low:+.1f} to {high:+.1f}, "
+            f"specialist minus general: {points(verdict['lift'])} (95% CI "
+            f"{points_range(verdict['lift_low'], verdict['lift_high'])}, "
             f"{p_text(verdict['p_value'], verdict['test'], resamples)}, {word})"
         )
-    return "; ".join(parts) + "." if parts else "Only one candidate was eligible."
+    return {"label": "", "detail": "; ".join(parts) + "." if parts else ""}
+
+
+CLOSE_LABELS = (CERTAINTY_LABELS["too_close_to_call"], CERTAINTY_LABELS["not_enough_evidence"])
+
+
+def weights_text(profile: dict[str, Any]) -> str:
+    """The profile's weights as shares in percent, and its quality bar in percent."""
+    names = ("fit", "cost", "sovereignty")
+    raw = {name: float(profile[f"weight_{name}"]) for name in names}
+    total = sum(raw.values()) or 1.0
+    text = " · ".join(f"{name} {weight(raw[name] / total)}" for name in names)
+    if profile.get("quality_bar") is not None:
+        text += f" · quality bar {percent(float(profile['quality_bar']))}"
+    return text
+
+
+def constraints(profile: dict[str, Any], assessments: list[dict[str, Any]]) -> list[str]:
+    """Page 1: who meets the budget and the latency target (nothing when the profile sets none).
+
+    Money is written by the money formatter elsewhere; here only who meets what."""
+    lines = []
+    for key, label, unit in (
+        ("budget_met", "Monthly budget", ""),
+        ("latency_met", "Latency target", f" ({profile.get('latency_target_ms')} ms p95)"),
+    ):
+        if all(a.get(key) is None for a in assessments):
+            continue
+        met = [a["name"] for a in assessments if a.get(key) is True]
+        missed = [a["name"] for a in assessments if a.get(key) is False]
+        # Unknown for an excluded candidate (no usable option, say) is noise: its exclusion
+        # is stated in full elsewhere.
+        unknown = [a["name"] for a in assessments if a.get(key) is None and a["eligible"]]
+        parts = [f"met by {', '.join(met)}" if met else "met by none"]
+        if missed:
+            parts.append(f"not met by {', '.join(missed)}")
+        if unknown:
+            parts.append(f"unknown for {', '.join(unknown)}")
+        lines.append(f"{label}{unit}: {'; '.join(parts)}")
+    return lines
+
+
+def power_rows(rec: dict[str, Any], verdict: dict[str, Any]) -> list[dict[str, Any]]:
+    """What each suite and the profile can detect; shown when the top two are too close."""
+    if verdict.get("certainty_label") not in CLOSE_LABELS:
+        return []
+    return [
+        {
+            "suite": row["suite_id"] or "whole profile (effective items)",
+            "items": f"{row['items']:,.0f}",
+            "baseline": percent(row["baseline"]),
+            "detectable": (
+                points(row["detectable"], signed=False)
+                if row["detectable"] is not None
+                else "none at this size"
+            ),
+        }
+        for row in rec.get("power", [])
+    ]
 
 
 def deciding_rules(assessments: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -117,6 +191,9 @@ def ranking_row(
         "score": a["score"],
         "p_best": a["p_best"],
         "flags": [f["message"] for f in a["flags"]],
+        "budget_met": a.get("budget_met"),
+        "latency_ms": a.get("latency_ms"),
+        "latency_met": a.get("latency_met"),
         "dominated_by": by_id[a["dominated_by"]]["name"] if a["dominated_by"] else None,
         "licence": facts["licence"],
     }
@@ -154,7 +231,9 @@ def fit_rows(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def points(assessments: list[dict[str, Any]], recommended: dict[str, Any] | None) -> list[Point]:
+def chart_points(
+    assessments: list[dict[str, Any]], recommended: dict[str, Any] | None
+) -> list[Point]:
     return [
         Point(
             name=a["name"],

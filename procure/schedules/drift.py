@@ -61,6 +61,7 @@ DECIDED_ON_WORDS = {
     "cost_and_sovereignty": "cost and sovereignty (no significant difference in fit)",
     "dominance": "dominance",
     "only_one_kind": "only one kind of model eligible",
+    "only_candidate": "only one candidate eligible",
     "no_eligible_candidate": "no eligible candidate",
 }
 IGNORED_PROFILE_FIELDS = frozenset({"id", "updated_at", "description"})

@@ -10,7 +10,9 @@ from django.views.decorators.http import require_POST
 from procure.accounts.models import Membership, Role
 from procure.catalog.selectors import candidate_list
 from procure.catalog.staleness import candidate_price_age
-from procure.profiles.selectors import profile_list
+from procure.decision import numbers
+from procure.decision.power import DEFAULT_CONFIDENCE, POWER_BASELINE, suite_power
+from procure.profiles.selectors import profile_get, profile_list
 from procure.reports.services import ReportNotReady, report_generate
 from procure.runs.planning import CampaignPlan, CampaignRefused, campaign_launch, campaign_plan
 from procure.runs.selectors import campaign_get, run_get
@@ -46,10 +48,20 @@ def _campaign_form(request: HttpRequest, membership: Membership) -> CampaignForm
     )
 
 
-def _estimate(membership: Membership, form: CampaignForm) -> dict[str, object]:
-    plan = _plan(membership, form)
+def _estimate(membership: Membership, form: CampaignForm, lift_text: str = "") -> dict[str, object]:
+    plan, profile_id = _plan(membership, form)
     reused = len(plan.runs) - len(plan.to_queue) if plan else 0
-    return {"form": form, "plan": plan, "reused": reused, "stale_prices": _stale_prices(plan)}
+    context: dict[str, object] = {
+        "form": form,
+        "plan": plan,
+        "reused": reused,
+        "stale_prices": _stale_prices(plan),
+    }
+    if plan and plan.runs and profile_id is not None:
+        profile = profile_get(organization=membership.organization, profile_id=profile_id)
+        weights = {w.suite_id: w.weight for w in profile.suite_weights.all()}
+        context.update(_power(plan, weights, lift_text))
+    return context
 
 
 def _stale_prices(plan: CampaignPlan | None) -> list[tuple[str, str]]:
@@ -62,23 +74,70 @@ def _stale_prices(plan: CampaignPlan | None) -> list[tuple[str, str]]:
     return [(name, age.label) for name, age in sorted(ages) if age.stale]
 
 
-def _plan(membership: Membership, form: CampaignForm) -> CampaignPlan | None:
-    """The estimate of a filled form (also of a GET's initial choices); None if incomplete."""
+def _power(plan: CampaignPlan, weights: dict[int, float], lift_text: str) -> dict[str, object]:
+    """What the chosen suites can detect (decision.power), and the items a typed lift needs.
+
+    Before any result exists the baseline accuracy is 50%, where a difference is hardest to
+    see, so the figures are the most the suites could need."""
+    suites = {run.suite_version.suite_id: run for run in plan.runs}
+    sized = [
+        (run.suite_version.suite.name, weights.get(suite_id, 1.0), run.items, POWER_BASELINE)
+        for suite_id, run in suites.items()
+        if run.items > 0
+    ]
+    if not sized:
+        return {}
+    lift, lift_error = _lift(lift_text)
+    rows = suite_power(sized, POWER_BASELINE, DEFAULT_CONFIDENCE, lift)
+    return {
+        "power": [
+            {
+                "suite": row.suite_id or "All suites, weighted",
+                "items": f"{row.items:,.0f}",
+                "detectable": (
+                    numbers.points(row.detectable, signed=False) if row.detectable else "—"
+                ),
+                "needed": f"{row.items_for_lift:,}" if row.items_for_lift is not None else "",
+            }
+            for row in rows
+        ],
+        "lift": lift_text,
+        "lift_error": lift_error,
+    }
+
+
+def _lift(text: str) -> tuple[float | None, str]:
+    """A lift typed in percentage points ("5" for five points), as a share, or why not."""
+    if not text.strip():
+        return None, ""
+    try:
+        points = float(text.replace(",", "."))
+    except ValueError:
+        return None, "Type the difference in percentage points, e.g. 5."
+    if not 0 < points <= 50:
+        return None, "Type a difference between 0 and 50 percentage points."
+    return points / 100, ""
+
+
+def _plan(membership: Membership, form: CampaignForm) -> tuple[CampaignPlan | None, int | None]:
+    """The estimate of a filled form (also of a GET's initial choices), and the profile's id;
+    (None, None) if incomplete."""
     if form.is_bound:
         if not form.is_valid():
-            return None
+            return None, None
         profile, candidates = form.cleaned_data["profile"], form.cleaned_data["candidates"]
         profile_id, candidate_ids = profile.pk, [c.pk for c in candidates]
     else:
         profile_id = _int(form.initial.get("profile"))
         candidate_ids = list(form.initial["candidates"])
         if profile_id is None or not candidate_ids:
-            return None
+            return None, None
         if not form.fields["profile"].queryset.filter(pk=profile_id).exists():  # type: ignore[attr-defined]
-            return None
-    return campaign_plan(
+            return None, None
+    plan = campaign_plan(
         organization=membership.organization, profile_id=profile_id, candidate_ids=candidate_ids
     )
+    return plan, profile_id
 
 
 def _int(value: object) -> int | None:
@@ -105,7 +164,8 @@ def campaign_new(request: HttpRequest, membership: Membership) -> HttpResponse:
         else:
             messages.success(request, f"Campaign #{campaign.pk} launched.")
             return redirect("web:campaign-detail", membership.organization.slug, campaign.pk)
-    context = {**_estimate(membership, form), "refused": refused}
+    lift = request.POST.get("lift", "") if request.method == "POST" else ""
+    context = {**_estimate(membership, form, lift), "refused": refused}
     return render_page(request, membership, "web/campaigns/new.html", context)
 
 
@@ -114,7 +174,7 @@ def campaign_new(request: HttpRequest, membership: Membership) -> HttpResponse:
 def campaign_estimate(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The estimate panel for the choices made so far (an htmx fragment)."""
     form = _campaign_form(request, membership)
-    context = _estimate(membership, form)
+    context = _estimate(membership, form, request.POST.get("lift", ""))
     return render_page(request, membership, "web/campaigns/_estimate.html", context)
 
 

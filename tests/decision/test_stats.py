@@ -104,6 +104,6 @@ def test_p_values_read_alike_wherever_they_are_printed():
     assert p_text(0.0123, "mcnemar_exact", 999) == "p = 0.012"
     # A paired bootstrap of 999 resamples cannot tell anything below its floor.
     assert p_text(floor, "paired_bootstrap", 999) == (
-        f"p ≤ {floor:.2g} (the smallest a 999-resample bootstrap can show)"
+        f"p ≤ {floor:.2g}, the smallest a 999-resample bootstrap can show"
     )
     assert p_text(floor, "mcnemar_exact", 999) == f"p = {floor:.2g}"

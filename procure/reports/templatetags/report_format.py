@@ -1,6 +1,11 @@
-"""Number formats for reports: one place, so the page and the PDF agree."""
+"""Number formats for reports: one place, so the page and the PDF agree.
+
+Non-money numbers are written by procure.decision.numbers, which the verdict uses too.
+"""
 
 from django import template
+
+from procure.decision import numbers
 
 register = template.Library()
 
@@ -14,12 +19,12 @@ def money(value: float | None) -> str:
 
 @register.filter
 def fit(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}"
+    return numbers.percent(value)
 
 
 @register.filter
 def pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.0f}%"
+    return numbers.percent(value, 0)
 
 
 @register.filter
@@ -34,6 +39,27 @@ def volume(value: float | None) -> str:
 
 @register.filter
 def pvalue(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+    return numbers.p_number(value)
+
+
+@register.filter
+def points(value: float | None) -> str:
+    """A difference of fits in percentage points, signed: "+8.3 points"."""
+    return numbers.points(value)
+
+
+@register.filter
+def weight(value: float | None) -> str:
+    """A weight's share in percent: "60%"."""
+    return numbers.weight(value)
+
+
+@register.filter
+def met(value: bool | None) -> str:
+    return "—" if value is None else ("met" if value else "not met")
+
+
+@register.filter
+def points_to(low: float | None, high: float | None) -> str:
+    """An interval of differences: "-1.2 to +6.3 points"."""
+    return "—" if low is None or high is None else numbers.points_range(low, high)

@@ -112,4 +112,4 @@ def test_how_sure_we_are_gives_the_same_p_value_as_the_verdict(report):
     context = report_context(report.snapshot, report.content_hash, report.title)
     in_verdict = re.findall(r"p [<=≤] [0-9.e-]+", report.verdict)
 
-    assert in_verdict and in_verdict[0] in context["how_sure"]
+    assert in_verdict and in_verdict[0] in context["how_sure"]["detail"]

@@ -147,7 +147,8 @@ def test_a_new_recommendation_and_verdict_come_first(snapshot, later):
     assert changes[0].message == "Recommended model: LegalLM 7B → Euro General"
     assert changes[1].message == (
         "The verdict now rests on cost and sovereignty (no significant difference in fit) "
-        "(was dominance) and finds the specialist's lift not significant (was significant): "
+        "(was measured fit with your weights) and finds the specialist's lift not significant "
+        "(was significant): "
         "“Buy Euro General.”"
     )
     assert [c.is_decision for c in changes] == [True, True, False]

@@ -1,5 +1,6 @@
 """Campaign pages: estimate before launching, launch, live progress, cancel, retry, report."""
 
+import math
 from datetime import timedelta
 
 import pytest
@@ -64,6 +65,26 @@ def test_the_estimate_names_what_would_stop_a_launch(editor, setup):
     body = text(response)
     assert "Unreachable has no evaluation access" in body
     assert 'name="launch" style="width:100%" disabled' in body
+
+
+def test_the_estimate_says_what_the_suites_can_detect_and_the_items_a_typed_lift_needs(
+    editor, setup
+):
+    from procure.decision.power import items_for_lift, minimum_detectable_difference
+
+    profile, models, _ = setup
+    choice = {"profile": profile.pk, "candidates": [m.pk for m in models]}
+
+    body = text(editor.post(page("campaigns/estimate/"), {**choice, "lift": "10"}))
+
+    detectable = minimum_detectable_difference(20, 0.5, 0.95)
+    assert detectable is not None
+    assert "What these suites can detect" in body
+    assert f"{100 * detectable:.1f} points" in body
+    assert f">{math.ceil(items_for_lift(0.5, 0.10, 0.95)):,}<" in body
+
+    refused = text(editor.post(page("campaigns/estimate/"), {**choice, "lift": "ten"}))
+    assert "Type the difference in percentage points, e.g. 5." in refused
 
 
 def test_launching_creates_the_campaign_and_opens_its_progress(editor, org, setup):
