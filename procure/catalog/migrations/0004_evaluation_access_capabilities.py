@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0002_constraint_messages"),
+        ("catalog", "0003_price_sources_history_and_rates"),
     ]
 
     operations = [
