@@ -31,12 +31,20 @@ if [ "${1:-}" = stop ]; then
 fi
 
 began=$(date +%s)
+step=$began
+took() {  # how long the step since the last call took, so that the log shows where time goes
+  local now; now=$(date +%s)
+  echo "[demo]   ($(( now - step )) s)"
+  step=$now
+}
 echo "[demo] migrating the database"
 $BIN/python manage.py migrate --noinput >"$LOG/migrate.log"
 $BIN/python manage.py collectstatic --noinput >/dev/null
+took
 
 echo "[demo] loading the seed catalog and sample profiles"
 $BIN/python manage.py demo_setup
+took
 
 stop_one worker
 stop_one beat
@@ -60,6 +68,7 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 curl -fsS "http://127.0.0.1:$PORT/healthz" && echo
+took
 
 echo "[demo] services up in $(( $(date +%s) - began )) s"
 echo "[demo] running the demo campaigns (the first run builds two tiny models: about a minute)"

@@ -1,6 +1,6 @@
 """Evaluate the demo models on the demo suites with real lm-eval and compare them, paired.
 
-    python -m evals.demo.measure --data-dir var/demo --profile demo
+    python -m evals.demo.measure --profile demo [--data-dir DIR]
 
 This is how the demo's claims are checked (and how the slow test checks them): per-item
 scores from `lm_eval.simple_evaluate`, then an exact McNemar test on the items where exactly
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
-from evals.demo.build import DemoAssets, DemoSuite, Profile, ensure_demo_assets
+from evals.demo.build import DemoAssets, DemoSuite, Profile, default_cache_dir, ensure_demo_assets
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def compare_models(assets: DemoAssets, *, batch_size: int = 32) -> list[Comparis
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: build (or reuse) a profile's assets and print the paired comparisons."""
     parser = argparse.ArgumentParser(prog="python -m evals.demo.measure", description=__doc__)
-    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--data-dir", type=Path, default=default_cache_dir())
     parser.add_argument("--profile", choices=get_args(Profile), default="demo")
     parser.add_argument("--max-steps", type=int, default=None)
     args = parser.parse_args(argv)

@@ -93,6 +93,7 @@ def test_a_build_says_what_it_is_doing_while_it_trains(tmp_path):
 
     ensure_demo_assets(tmp_path, profile="test", max_steps=1, say=heard.append)
 
-    assert heard[0].startswith("training the tiny specialist (1 of 2, 1 steps")
+    assert heard[0].startswith("training the tiny specialist and generalist side by side (1 steps")
+    assert any(line.startswith("trained the specialist in") for line in heard)
     assert any(line.startswith("trained the generalist in") for line in heard)
     assert heard[-1] == "generating the suites from held-out text"
