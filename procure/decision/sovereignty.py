@@ -45,7 +45,12 @@ def check_option(option: DeploymentOption, profile: ProfileInput) -> OptionCheck
         broken.append(("self_hosting", f"is an API from {option.provider}"))
     target = profile.workload.latency_target_ms
     if target is not None and option.p95_latency_ms is not None and option.p95_latency_ms > target:
-        broken.append(("latency", f"has a p95 latency of {option.p95_latency_ms:g} ms"))
+        broken.append(
+            (
+                "latency",
+                f"has a {option.latency_source} p95 latency of {option.p95_latency_ms:g} ms",
+            )
+        )
     return OptionCheck(option=option, broken=tuple(broken))
 
 
@@ -119,8 +124,12 @@ def _deployment_message(
     if rule == "self_hosting":
         providers = sorted({o.provider for o in options if isinstance(o, ApiOption)})
         return f"self-hosting required; offered only as an API ({_listing(providers)})"
-    fastest = min(o.p95_latency_ms for o in options if o.p95_latency_ms is not None)
-    return f"latency target {target:g} ms; the fastest option's p95 latency is {fastest:g} ms"
+    known = [o for o in options if o.p95_latency_ms is not None]
+    fastest = min(known, key=lambda o: o.p95_latency_ms or 0.0)
+    return (
+        f"latency target {target:g} ms; the fastest option's {fastest.latency_source} p95 "
+        f"latency is {fastest.p95_latency_ms:g} ms"
+    )
 
 
 def soft_score(
