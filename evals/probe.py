@@ -131,7 +131,12 @@ def capability_problems(
         problems.append(f"The endpoint {url} accepted neither a string nor a token-id prompt.")
     chat_only = capabilities.string_prompts is None
     if chat_only and capabilities.chat is False and "generate_until" in set(output_types):
-        problems.append(f"The chat endpoint {url} did not answer a chat request.")
+        said = [note for note in capabilities.notes if note.startswith("chat request")]
+        why = f" ({said[0]})" if said else ""
+        problems.append(
+            f"The chat endpoint {url} did not answer a chat request{why}: without a chat "
+            "template the server fails every item."
+        )
     return problems
 
 

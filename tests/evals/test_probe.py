@@ -97,3 +97,14 @@ def test_generated_text_is_cut_at_the_first_stop_sequence(
     text: str, until: list[str] | str, cut: str
 ) -> None:
     assert cut_at_stop(text, until) == cut
+
+
+def test_a_chat_endpoint_without_a_template_is_refused_quoting_the_server() -> None:
+    no_template = EndpointCapabilities(
+        reachable=True,
+        model_listed=True,
+        chat=False,
+        notes=("chat request: HTTP 500: Cannot use chat template functions",),
+    )
+    (problem,) = capability_problems(no_template, {"generate_until"}, suite_name="S", url=URL)
+    assert "Cannot use chat template functions" in problem
