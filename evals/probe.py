@@ -25,6 +25,7 @@ from evals.redact import redact
 PROBE_PROMPT = "The licensee may copy the"
 # Answers quoted in messages are cut to this many characters: enough to read the reason.
 QUOTE_CHARS = 300
+_CONNECT_SECONDS = 5.0
 LIKELIHOOD_TYPES = frozenset({"multiple_choice", "loglikelihood", "loglikelihood_rolling"})
 # Keys under which servers state a model's context length in /v1/models (vLLM, llama.cpp's
 # `meta`, others).
@@ -178,7 +179,9 @@ class _Client:
         import requests
 
         try:
-            response = self._session.request(method, url, json=body, timeout=self._timeout)
+            # A host that never accepts the connection is given up on sooner than a slow answer.
+            timeout = (min(_CONNECT_SECONDS, self._timeout), self._timeout)
+            response = self._session.request(method, url, json=body, timeout=timeout)
         except requests.RequestException as exc:
             # Nothing answered: further checks would only wait out the same timeout.
             raise _Unreachable(_quote(f"{type(exc).__name__}: {exc}", self._secrets)) from None
