@@ -88,11 +88,11 @@ def run_options(capabilities: EndpointCapabilities, backend: str) -> dict[str, s
     them, one prompt per request where it refuses batches, its stated context length.
 
     The candidate's own options override these (see `merged_run_options`)."""
-    if backend != "local-completions":
-        options = {}
-    else:
-        options = {"tokenized_requests": "true" if capabilities.token_prompts else "false"}
-        if not capabilities.batched_prompts or not capabilities.token_prompts:
+    options: dict[str, str] = {}
+    if backend == "local-completions" and capabilities.reachable:
+        if capabilities.token_prompts is not None:
+            options["tokenized_requests"] = "true" if capabilities.token_prompts else "false"
+        if capabilities.batched_prompts is False or capabilities.token_prompts is False:
             # lm-eval sends string prompts one per request in any case; say so explicitly.
             options["batch_size"] = "1"
     if capabilities.context_length:
@@ -289,7 +289,9 @@ def _probe_completions(
     encode: Callable[[str], list[int]] | None,
     notes: list[str],
 ) -> dict[str, Any]:
-    ids = encode(PROBE_PROMPT) if encode is not None else None
+    # Without the candidate's tokenizer (it may live on the workers only), small ids that
+    # every vocabulary has still tell whether the server takes token ids at all.
+    ids = encode(PROBE_PROMPT) if encode is not None else [1, 2, 3, 4, 5]
     found: dict[str, Any] = {
         "string_prompts": _check(
             notes, "string prompt", lambda: bool(_complete(client, url, model, PROBE_PROMPT))
@@ -300,15 +302,15 @@ def _probe_completions(
             lambda: bool(_complete(client, url, model, [PROBE_PROMPT, "The user may"])),
         ),
     }
-    if ids:
-        found["token_prompts"] = _check(
-            notes, "token-id prompt", lambda: bool(_complete(client, url, model, [ids]))
-        )
-    prompt: Any = [ids] if found.get("token_prompts") else PROBE_PROMPT
+    found["token_prompts"] = _check(
+        notes, "token-id prompt", lambda: bool(_complete(client, url, model, [ids]))
+    )
+    prompt: Any = [ids] if found["token_prompts"] else PROBE_PROMPT
+    counted = len(ids) if found["token_prompts"] or encode is not None else None
     found["prompt_logprobs"] = _check(
         notes,
         "echo with logprobs",
-        lambda: _echoes_every_token(client, url, model, prompt, len(ids) if ids else None),
+        lambda: _echoes_every_token(client, url, model, prompt, counted),
     )
     found["includes_stop"] = _stop_behaviour(client, url, model, notes)
     found["chat"] = _check(notes, "chat request", lambda: _chat(client, url, model))
