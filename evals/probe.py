@@ -25,6 +25,7 @@ from evals.redact import redact
 PROBE_PROMPT = "The licensee may copy the"
 # Answers quoted in messages are cut to this many characters: enough to read the reason.
 QUOTE_CHARS = 300
+_CONNECT_SECONDS = 5.0
 LIKELIHOOD_TYPES = frozenset({"multiple_choice", "loglikelihood", "loglikelihood_rolling"})
 # Keys under which servers state a model's context length in /v1/models (vLLM, llama.cpp's
 # `meta`, others).
@@ -87,11 +88,11 @@ def run_options(capabilities: EndpointCapabilities, backend: str) -> dict[str, s
     them, one prompt per request where it refuses batches, its stated context length.
 
     The candidate's own options override these (see `merged_run_options`)."""
-    if backend != "local-completions":
-        options = {}
-    else:
-        options = {"tokenized_requests": "true" if capabilities.token_prompts else "false"}
-        if not capabilities.batched_prompts or not capabilities.token_prompts:
+    options: dict[str, str] = {}
+    if backend == "local-completions" and capabilities.reachable:
+        if capabilities.token_prompts is not None:
+            options["tokenized_requests"] = "true" if capabilities.token_prompts else "false"
+        if capabilities.batched_prompts is False or capabilities.token_prompts is False:
             # lm-eval sends string prompts one per request in any case; say so explicitly.
             options["batch_size"] = "1"
     if capabilities.context_length:
@@ -131,7 +132,12 @@ def capability_problems(
         problems.append(f"The endpoint {url} accepted neither a string nor a token-id prompt.")
     chat_only = capabilities.string_prompts is None
     if chat_only and capabilities.chat is False and "generate_until" in set(output_types):
-        problems.append(f"The chat endpoint {url} did not answer a chat request.")
+        said = [note for note in capabilities.notes if note.startswith("chat request")]
+        why = f" ({said[0]})" if said else ""
+        problems.append(
+            f"The chat endpoint {url} did not answer a chat request{why}: without a chat "
+            "template the server fails every item."
+        )
     return problems
 
 
@@ -173,7 +179,9 @@ class _Client:
         import requests
 
         try:
-            response = self._session.request(method, url, json=body, timeout=self._timeout)
+            # A host that never accepts the connection is given up on sooner than a slow answer.
+            timeout = (min(_CONNECT_SECONDS, self._timeout), self._timeout)
+            response = self._session.request(method, url, json=body, timeout=timeout)
         except requests.RequestException as exc:
             # Nothing answered: further checks would only wait out the same timeout.
             raise _Unreachable(_quote(f"{type(exc).__name__}: {exc}", self._secrets)) from None
@@ -281,7 +289,9 @@ def _probe_completions(
     encode: Callable[[str], list[int]] | None,
     notes: list[str],
 ) -> dict[str, Any]:
-    ids = encode(PROBE_PROMPT) if encode is not None else None
+    # Without the candidate's tokenizer (it may live on the workers only), small ids that
+    # every vocabulary has still tell whether the server takes token ids at all.
+    ids = encode(PROBE_PROMPT) if encode is not None else [1, 2, 3, 4, 5]
     found: dict[str, Any] = {
         "string_prompts": _check(
             notes, "string prompt", lambda: bool(_complete(client, url, model, PROBE_PROMPT))
@@ -292,15 +302,15 @@ def _probe_completions(
             lambda: bool(_complete(client, url, model, [PROBE_PROMPT, "The user may"])),
         ),
     }
-    if ids:
-        found["token_prompts"] = _check(
-            notes, "token-id prompt", lambda: bool(_complete(client, url, model, [ids]))
-        )
-    prompt: Any = [ids] if found.get("token_prompts") else PROBE_PROMPT
+    found["token_prompts"] = _check(
+        notes, "token-id prompt", lambda: bool(_complete(client, url, model, [ids]))
+    )
+    prompt: Any = [ids] if found["token_prompts"] else PROBE_PROMPT
+    counted = len(ids) if found["token_prompts"] or encode is not None else None
     found["prompt_logprobs"] = _check(
         notes,
         "echo with logprobs",
-        lambda: _echoes_every_token(client, url, model, prompt, len(ids) if ids else None),
+        lambda: _echoes_every_token(client, url, model, prompt, counted),
     )
     found["includes_stop"] = _stop_behaviour(client, url, model, notes)
     found["chat"] = _check(notes, "chat request", lambda: _chat(client, url, model))

@@ -31,6 +31,7 @@ from evals.progress import (
     RequestTracker,
 )
 from evals.redact import redact, redact_error
+from evals.serving import RequestTimer
 from evals.spec import EvalError, MetricResult, RunResult, RunSpec, SampleScore, SuiteError
 from evals.suites.groups import group_metrics, read_groups
 from evals.warm import WarmCache, default_cache, new_task_manager
@@ -137,23 +138,12 @@ def _evaluate(
         tracker.watch_tasks(tasks.values())
 
     _forget_api_header(loaded.lm)
+    timer = RequestTimer()
+    timing = timer.attached(loaded.lm) if spec.model.backend in API_BACKENDS else None
     try:
         task_manager = _WatchedTaskManager(task_manager_for(spec.suite_dir), tasks_loaded)
-        results = lm_eval.simple_evaluate(
-            model=model,
-            tasks=list(spec.tasks),
-            num_fewshot=spec.num_fewshot,
-            limit=spec.limit,
-            use_cache=str(Path(spec.cache_dir) / "lm_eval_requests") if spec.cache_dir else None,
-            log_samples=True,
-            task_manager=task_manager,
-            # Chat endpoints take a list of messages, which lm-eval only builds from a template.
-            apply_chat_template=spec.model.backend == "local-chat-completions",
-            random_seed=spec.seed,
-            numpy_random_seed=spec.seed,
-            torch_random_seed=spec.seed,
-            fewshot_random_seed=spec.seed,
-        )
+        with timing or contextlib.nullcontext():
+            results = _simple_evaluate(lm_eval, spec, model, task_manager)
         tracker.finish()
     except ModelCallFailed as failed:
         raise classify_model_failure(failed.original, spec.model) from None
@@ -172,7 +162,27 @@ def _evaluate(
         if model.attached_hook is not None and model.attached_hook.dbdict is not None:
             model.attached_hook.dbdict.close()
         _forget_api_header(loaded.lm)
-    return _run_result(results, loaded, tracker, time.perf_counter() - started, spec.suite_dir)
+    return _run_result(
+        results, loaded, tracker, time.perf_counter() - started, timer, spec.suite_dir
+    )
+
+
+def _simple_evaluate(lm_eval: Any, spec: RunSpec, model: Any, task_manager: Any) -> Any:
+    return lm_eval.simple_evaluate(
+        model=model,
+        tasks=list(spec.tasks),
+        num_fewshot=spec.num_fewshot,
+        limit=spec.limit,
+        use_cache=str(Path(spec.cache_dir) / "lm_eval_requests") if spec.cache_dir else None,
+        log_samples=True,
+        task_manager=task_manager,
+        # Chat endpoints take a list of messages, which lm-eval only builds from a template.
+        apply_chat_template=spec.model.backend == "local-chat-completions",
+        random_seed=spec.seed,
+        numpy_random_seed=spec.seed,
+        torch_random_seed=spec.seed,
+        fewshot_random_seed=spec.seed,
+    )
 
 
 def _speed_up_lm_eval() -> None:
@@ -294,11 +304,16 @@ def _run_result(
     loaded: LoadedModel,
     tracker: RequestTracker,
     wall: float,
+    timer: RequestTimer,
     suite_dir: str = "",
 ) -> RunResult:
     tokens = _count_tokens(tracker.answered, loaded.lm)
     per_second = 1.0 / tracker.model_seconds if tracker.model_seconds > 0 else 0.0
+    serving = timer.figures()
     return RunResult(
+        latency_p50_ms=serving.latency_p50_ms if serving else None,
+        latency_p95_ms=serving.latency_p95_ms if serving else None,
+        output_tokens_per_second=serving.output_tokens_per_second if serving else None,
         metrics=_with_groups(_metrics(results), suite_dir),
         samples=_samples(results),
         lm_eval_version=version("lm_eval"),

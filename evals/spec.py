@@ -115,6 +115,10 @@ class RunResult:
     requests: int
     requests_per_second: float
     tokens_per_second: float
+    # Endpoint runs only: what the endpoint did for us, request by request (evals.serving).
+    latency_p50_ms: float | None = None
+    latency_p95_ms: float | None = None
+    output_tokens_per_second: float | None = None
 
 
 class EvalError(Exception):

@@ -5,6 +5,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+# One `transformers serve` per session for every test that asks for it (tests/evals,
+# tests/procure): defined once here, a session fixture is started once.
+from tests.evals.real_server import real_server  # noqa: F401
+
 if TYPE_CHECKING:
     from tests.support.worker import WorkerProcess
 

@@ -45,6 +45,8 @@ class ApiOption:
     input_price_per_mtok: float
     output_price_per_mtok: float
     p95_latency_ms: float | None = None
+    # Where the p95 comes from, said in findings: "claimed" (a catalogue) or "measured" (ours).
+    latency_source: str = "claimed"
 
     def __post_init__(self) -> None:
         _finite_non_negative(self.input_price_per_mtok, f"{self.name}: input price")
@@ -63,6 +65,8 @@ class SelfHostedOption:
     min_instances: int = 1
     fixed_monthly_ops: float = 0.0
     p95_latency_ms: float | None = None
+    # Where the p95 comes from, said in findings: "claimed" (a catalogue) or "measured" (ours).
+    latency_source: str = "claimed"
 
     def __post_init__(self) -> None:
         _finite_non_negative(self.hourly_rate, f"{self.name}: hourly rate")

@@ -54,7 +54,9 @@ def check_option(option: DeploymentOption, profile: ProfileInput) -> OptionCheck
     target = profile.workload.latency_target_ms
     latency = option_latency_ms(option)
     if target is not None and latency is not None and latency > target:
-        broken.append(("latency", f"has a p95 latency of {latency:g} ms"))
+        broken.append(
+            ("latency", f"has a {option.latency_source} p95 latency of {latency:g} ms")
+        )
     return OptionCheck(option=option, broken=tuple(broken))
 
 
@@ -128,8 +130,12 @@ def _deployment_message(
     if rule == "self_hosting":
         providers = sorted({o.provider for o in options if isinstance(o, ApiOption)})
         return f"self-hosting required; offered only as an API ({_listing(providers)})"
-    fastest = min(x for o in options if (x := option_latency_ms(o)) is not None)
-    return f"latency target {target:g} ms; the fastest option's p95 latency is {fastest:g} ms"
+    known = [o for o in options if option_latency_ms(o) is not None]
+    fastest = min(known, key=lambda o: option_latency_ms(o) or 0.0)
+    return (
+        f"latency target {target:g} ms; the fastest option's {fastest.latency_source} p95 "
+        f"latency is {option_latency_ms(fastest):g} ms"
+    )
 
 
 def soft_score(

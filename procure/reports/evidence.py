@@ -96,7 +96,12 @@ def preferences(raw: dict[str, Any]) -> tuple[SoftPreference, ...]:
     return tuple(found)
 
 
-def option_input(option: DeploymentOption) -> ApiOption | SelfHostedOption:
+def option_input(
+    option: DeploymentOption, measured_p95_ms: float | None = None
+) -> ApiOption | SelfHostedOption:
+    """The option as the decision engine takes it. The catalogue states no latency, so the
+    latency check uses the p95 we measured on the candidate's endpoint runs, when there is one."""
+    latency = {"p95_latency_ms": measured_p95_ms, "latency_source": "measured"}
     if option.kind == DeploymentKind.API:
         return ApiOption(
             name=option.name,
@@ -104,6 +109,7 @@ def option_input(option: DeploymentOption) -> ApiOption | SelfHostedOption:
             regions=tuple(option.regions),
             input_price_per_mtok=float(option.input_price_per_mtok or 0),
             output_price_per_mtok=float(option.output_price_per_mtok or 0),
+            **latency,  # type: ignore[arg-type]
         )
     return SelfHostedOption(
         name=option.name,
@@ -113,6 +119,7 @@ def option_input(option: DeploymentOption) -> ApiOption | SelfHostedOption:
         throughput_rps=float(option.throughput_rps or 0),
         min_instances=option.min_instances,
         fixed_monthly_ops=float(option.fixed_monthly_ops),
+        **latency,  # type: ignore[arg-type]
     )
 
 
@@ -122,14 +129,21 @@ def candidate_inputs(campaign: Campaign) -> tuple[CandidateInput, ...]:
         campaign.runs.filter(status=RunStatus.SUCCEEDED).select_related("suite_version__suite")
     )
     evidence: dict[int, list[SuiteEvidence]] = defaultdict(list)
+    measured_p95: dict[int, float] = {}
     for run in runs:
         suite_evidence = run_evidence(run)
         if suite_evidence is not None:
             evidence[run.candidate_id].append(suite_evidence)
-    return tuple(candidate_input(c, evidence[c.pk]) for c in candidates)
+        if run.latency_p95_ms is not None:
+            # The slowest of the campaign's endpoint runs: a target must hold on every suite.
+            previous = measured_p95.get(run.candidate_id, 0.0)
+            measured_p95[run.candidate_id] = max(previous, run.latency_p95_ms)
+    return tuple(candidate_input(c, evidence[c.pk], measured_p95.get(c.pk)) for c in candidates)
 
 
-def candidate_input(candidate: CandidateModel, evidence: list[SuiteEvidence]) -> CandidateInput:
+def candidate_input(
+    candidate: CandidateModel, evidence: list[SuiteEvidence], measured_p95_ms: float | None = None
+) -> CandidateInput:
     return CandidateInput(
         id=str(candidate.pk),
         name=candidate.name,
@@ -137,7 +151,7 @@ def candidate_input(candidate: CandidateModel, evidence: list[SuiteEvidence]) ->
         licence=candidate.licence,
         open_weights=candidate.open_weights,
         vendor_jurisdiction=candidate.vendor_jurisdiction,
-        options=tuple(option_input(o) for o in candidate.deployment_options.all()),
+        options=tuple(option_input(o, measured_p95_ms) for o in candidate.deployment_options.all()),
         evidence=tuple(evidence),
     )
 

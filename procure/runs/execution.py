@@ -205,6 +205,9 @@ def _store(run_id: int, token: str, result: RunResult) -> bool:
             wall_seconds=result.wall_seconds,
             requests_per_second=result.requests_per_second,
             tokens_per_second=result.tokens_per_second,
+            latency_p50_ms=result.latency_p50_ms,
+            latency_p95_ms=result.latency_p95_ms,
+            output_tokens_per_second=result.output_tokens_per_second,
             error_kind="",
             error_message="",
         )

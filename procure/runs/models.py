@@ -95,6 +95,10 @@ class EvaluationRun(models.Model):
     wall_seconds = models.FloatField(null=True, blank=True)
     requests_per_second = models.FloatField(null=True, blank=True)
     tokens_per_second = models.FloatField(null=True, blank=True)
+    # Endpoint runs: what the endpoint did, request by request (evals.serving).
+    latency_p50_ms = models.FloatField(null=True, blank=True)
+    latency_p95_ms = models.FloatField(null=True, blank=True)
+    output_tokens_per_second = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-queued_at"]

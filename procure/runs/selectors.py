@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from procure.accounts.models import Organization
 
-from .models import Campaign, EvaluationRun, MetricResult, SampleResult
+from .models import Campaign, EvaluationRun, MetricResult, RunStatus, SampleResult
 
 
 def campaign_list(*, organization: Organization) -> QuerySet[Campaign]:
@@ -34,3 +34,17 @@ def metric_result_list(*, organization: Organization, run_id: int) -> QuerySet[M
 
 def sample_result_list(*, organization: Organization, run_id: int) -> QuerySet[SampleResult]:
     return SampleResult.objects.filter(run__organization=organization, run_id=run_id)
+
+
+def run_measured_serving(*, organization: Organization, candidate_id: int) -> EvaluationRun | None:
+    """The candidate's latest succeeded endpoint run with measured serving figures."""
+    return (
+        EvaluationRun.objects.filter(
+            organization=organization,
+            candidate_id=candidate_id,
+            status=RunStatus.SUCCEEDED,
+            latency_p95_ms__isnull=False,
+        )
+        .order_by("-finished_at")
+        .first()
+    )

@@ -27,6 +27,7 @@ from procure.catalog.services import (
 from procure.core.validation import ImportProblem
 from procure.profiles.models import TaskProfile
 from procure.profiles.selectors import profile_list
+from procure.runs.selectors import run_measured_serving
 
 from .catalog_files import catalog_csv, catalog_data, catalog_from_csv
 from .catalog_forms import (
@@ -139,7 +140,13 @@ def candidate_detail(
     request: HttpRequest, membership: Membership, candidate_id: int
 ) -> HttpResponse:
     candidate = candidate_get(organization=membership.organization, candidate_id=candidate_id)
-    context = {"candidate": candidate, "access": _access(candidate)}
+    context = {
+        "candidate": candidate,
+        "access": _access(candidate),
+        "measured": run_measured_serving(
+            organization=membership.organization, candidate_id=candidate.pk
+        ),
+    }
     return render_page(request, membership, "web/catalog/detail.html", context)
 
 

@@ -58,7 +58,7 @@ def test_latency_target_excludes_options_that_are_known_to_be_too_slow():
     model = candidate("m", SCORES, options=(slow,))
     workload = Workload(100_000, 1_000, 200, 2.0, latency_target_ms=500)
     assert exclusions(HardRules(), model, workload=workload) == {
-        "latency": "latency target 500 ms; the fastest option's p95 latency is 900 ms"
+        "latency": "latency target 500 ms; the fastest option's claimed p95 latency is 900 ms"
     }
 
 
@@ -72,3 +72,14 @@ def test_soft_score_is_the_weighted_share_of_preferences_met_by_the_chosen_optio
 def test_without_preferences_every_candidate_scores_one_on_sovereignty():
     result = recommend(profile(), [candidate("m", SCORES)])
     assert result.candidate("m").sovereignty == 1.0
+
+
+def test_the_latency_check_says_when_it_used_our_measured_p95():
+    measured = ApiOption(
+        "endpoint", "Vendor", ("eu-west-1",), 1.0, 1.0, 1250, latency_source="measured"
+    )
+    model = candidate("m", SCORES, options=(measured,))
+    workload = Workload(100_000, 1_000, 200, 2.0, latency_target_ms=500)
+    assert exclusions(HardRules(), model, workload=workload) == {
+        "latency": "latency target 500 ms; the fastest option's measured p95 latency is 1250 ms"
+    }

@@ -24,6 +24,9 @@ import requests
 
 from tests.evals.support import tiny_checkpoint
 
+# Kept across sessions, like the other built test models (git-ignored).
+ASSETS = Path(__file__).resolve().parents[2] / "var" / "test-assets"
+
 # Renders the user's message as is, so a chat request sends the model exactly the prompt that
 # the hf backend and /v1/completions see.
 PASS_THROUGH_CHAT_TEMPLATE = "{% for message in messages %}{{ message['content'] }}{% endfor %}"
@@ -42,10 +45,11 @@ class RealServer:
 
 
 def chat_checkpoint(root: Path) -> Path:
-    """The trained tiny checkpoint, copied with a pass-through chat template."""
-    source = tiny_checkpoint(root, max_steps=TRAINING_STEPS)
-    target = root / f"{source.name}-chat"
-    if not target.is_dir():
+    """The trained tiny checkpoint with a pass-through chat template, built once and kept in
+    `root` across sessions (training is the slow part of these tests on a busy machine)."""
+    target = root / f"tiny-chat-{TRAINING_STEPS}"
+    if not (target / "config.json").is_file():
+        source = tiny_checkpoint(root / "building", max_steps=TRAINING_STEPS)
         partial = root / f"{target.name}.partial"
         shutil.rmtree(partial, ignore_errors=True)
         shutil.copytree(source, partial)
@@ -53,7 +57,9 @@ def chat_checkpoint(root: Path) -> Path:
         config = json.loads(config_path.read_text())
         config["chat_template"] = PASS_THROUGH_CHAT_TEMPLATE
         config_path.write_text(json.dumps(config, indent=2))
+        shutil.rmtree(target, ignore_errors=True)
         partial.rename(target)
+        shutil.rmtree(root / "building", ignore_errors=True)
     return target
 
 
@@ -74,7 +80,7 @@ def _transformers_cli() -> str:
 def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
     """`transformers serve` on the chat checkpoint, ready to answer; stopped afterwards."""
     root = tmp_path_factory.getbasetemp()
-    checkpoint = chat_checkpoint(root / "models")
+    checkpoint = chat_checkpoint(ASSETS)
     port = _free_port()
     log = root / "transformers-serve.log"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}

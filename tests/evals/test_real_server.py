@@ -20,10 +20,10 @@ from evals.spec import (
     RunResult,
     RunSpec,
 )
-from tests.evals.real_server import RealServer, real_server
+from tests.evals.real_server import RealServer
 from tests.evals.support import GEN_TASK, hf_model, suite_dir_fixture
 
-__all__ = ["real_server", "suite_dir_fixture"]  # fixtures by name
+__all__ = ["suite_dir_fixture"]  # fixtures by name (real_server: tests/conftest.py)
 
 # The worker's default (settings.RUN_BATCH_SIZE): the endpoint must work on stock settings.
 STOCK_BATCH_SIZE = 32

@@ -93,3 +93,14 @@ def test_unknown_backends_and_bad_options_are_field_errors(admin_api, candidate)
 
 def test_a_candidate_without_access_has_none_to_read(viewer_api, candidate):
     assert viewer_api.get(access_url(candidate)).status_code == 404
+
+
+def test_the_api_returns_what_the_probe_found_as_capabilities(api, candidate):
+    found = {"reachable": True, "string_prompts": True, "prompt_logprobs": False, "notes": []}
+    f.EvaluationAccessFactory(candidate=candidate, backend="local-completions", capabilities=found)
+
+    access = api.get(access_url(candidate)).json()
+    listed = api.get(url(f"candidates/{candidate.pk}/")).json()["evaluation_access"]
+
+    assert access["capabilities"] == found == listed["capabilities"]
+    assert "probed_at" in access

@@ -12,10 +12,8 @@ from procure.catalog.services import evaluation_access_set
 from procure.runs.models import EvaluationRun
 from procure.runs.planning import CampaignRefused, campaign_launch, campaign_plan
 from tests import factories as f
-from tests.evals.real_server import RealServer, real_server
+from tests.evals.real_server import RealServer
 from tests.support.evalkit import SAMPLE_SUITES, profile_with, tiny_checkpoint, upload_dir
-
-__all__ = ["real_server"]  # fixtures by name
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
