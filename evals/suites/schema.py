@@ -20,6 +20,7 @@ from evals.suites.checks import (
     boolean,
     either,
     integer,
+    kind_of,
     list_of,
     mapping,
     name,
@@ -201,14 +202,25 @@ _METRIC_OPTIONS: Mapping[str, Mapping[str, Check]] = {
     }
     for metric, rule in METRICS.items()
 }
-_METADATA = mapping(
-    {
-        # lm-eval writes versions as numbers or as text ("0.3.0"); both are only shown.
-        "version": either(number(0, 1e6), text(limits.MAX_NAME_CHARS)),
-        # Ours: which filter of filter_list judges the task (else the first listed).
-        "primary_filter": name,
-    }
-)
+_METADATA_SCHEMA: Mapping[str, Check] = {
+    # lm-eval writes versions as numbers or as text ("0.3.0"); both are only shown.
+    "version": either(number(0, 1e6), text(limits.MAX_NAME_CHARS)),
+    # Ours: which filter of filter_list judges the task (else the first listed).
+    "primary_filter": name,
+}
+_METADATA_VALUE = either(text(limits.MAX_TEMPLATE_CHARS), number(-1e12, 1e12), boolean)
+
+
+def _metadata(reader: Reader, value: Any, path: Path) -> dict[str, Any]:
+    """Known keys checked; any other key kept when its value is plain text, a number or a
+    boolean (lm-eval only copies metadata into its results, e.g. task_pretty_name)."""
+    if not isinstance(value, dict):
+        raise Invalid(f"must be a mapping of keys, not {kind_of(value)}", wrong_type=True)
+    schema = {key: _METADATA_SCHEMA.get(key, _METADATA_VALUE) for key in value}
+    return mapping(schema)(reader, value, path)
+
+
+_METADATA = _metadata
 _DELIMITER = text(limits.MAX_DELIMITER_CHARS)
 _TEMPLATE = text(limits.MAX_TEMPLATE_CHARS)
 _TEXTS = either(_DELIMITER, list_of(_DELIMITER, 20))

@@ -191,3 +191,14 @@ doc_to_target: "{% set i = sentence.index('_') + 1 %}{{ sentence[i:].strip() }}"
     (item,) = preview_items(files, "procure_wino")
     assert item["prompt"] == ["The cup is in the box", "The cup is in the sky"]
     assert (item["target"], item["gold"]) == ("now.", 0)
+
+
+def test_it_keeps_plain_metadata_and_refuses_nested_values() -> None:
+    files = with_base("procure_one")
+    files["procure_one.yaml"] += b"metadata:\n  version: 1\n  task_pretty_name: One\n"
+    nested = with_base("procure_one")
+    nested["procure_one.yaml"] += b"metadata:\n  extra: {a: 1}\n"
+
+    assert validate_suite(files).ok
+    (problem,) = validate_suite(nested).problems
+    assert problem.key == "metadata.extra"
