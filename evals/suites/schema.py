@@ -225,6 +225,13 @@ _DELIMITER = text(limits.MAX_DELIMITER_CHARS)
 _TEMPLATE = text(limits.MAX_TEMPLATE_CHARS)
 _TEXTS = either(_DELIMITER, list_of(_DELIMITER, 20))
 
+
+def _sample(reader: Reader, value: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(value, dict) or not value:
+        raise Invalid("a few-shot sample is a mapping of field names to values, like a data row")
+    return value
+
+
 TASK = mapping(
     {
         "task": name,
@@ -241,7 +248,20 @@ TASK = mapping(
         "target_delimiter": _DELIMITER,
         "fewshot_delimiter": _DELIMITER,
         "num_fewshot": integer(0, limits.MAX_NUM_FEWSHOT),
-        "fewshot_config": mapping({"sampler": one_of("default", "first_n")}, refused=REFUSED_KEYS),
+        "fewshot_config": mapping(
+            {
+                "sampler": one_of("default", "first_n"),
+                "split": name,
+                # Few-shot rows written inline (lm-eval's `samples` as a list, never a function).
+                "samples": list_of(_sample, limits.MAX_INLINE_SAMPLES),
+                "doc_to_text": _TEMPLATE,
+                "doc_to_target": either(_TEMPLATE, integer(0, 10_000)),
+                "doc_to_choice": either(_TEMPLATE, list_of(text(limits.MAX_TEMPLATE_CHARS), 100)),
+                "fewshot_delimiter": _DELIMITER,
+                "target_delimiter": _DELIMITER,
+            },
+            refused=REFUSED_KEYS,
+        ),
         "generation_kwargs": mapping(
             {
                 "until": _TEXTS,
@@ -311,6 +331,10 @@ def check_task(reader: Reader, upload: Mapping[str, bytes]) -> dict[str, Any]:
     for key in SPLIT_KEYS:
         if key in config and splits is not None and config[key] not in splits:
             reader.report((key,), f"the split '{config[key]}' is not a key of data_files")
+    fewshot_split = (config.get("fewshot_config") or {}).get("split")
+    if fewshot_split and splits is not None and fewshot_split not in splits:
+        message = f"the split '{fewshot_split}' is not a key of data_files"
+        reader.report(("fewshot_config", "split"), message)
     if "test_split" not in data and "validation_split" not in data:
         reader.report(
             (), "a task needs test_split or validation_split: the data_files split to evaluate"

@@ -161,7 +161,7 @@ def test_it_refuses_more_few_shot_examples_than_the_split_holds() -> None:
     assert "procure_three.yaml" not in found
     # ...but when it is, lm-eval draws one more row to leave the item itself out.
     assert found["procure_two.yaml"] == (
-        "4 examples cannot be drawn from the 4 rows of split 'test' (needs 5); "
+        "4 examples cannot be drawn from the 4 rows of 'test' (needs 5); "
         "lower num_fewshot or add rows"
     )
 
@@ -202,3 +202,24 @@ def test_it_keeps_plain_metadata_and_refuses_nested_values() -> None:
     assert validate_suite(files).ok
     (problem,) = validate_suite(nested).problems
     assert problem.key == "metadata.extra"
+
+
+def test_it_accepts_inline_few_shot_samples_and_checks_them() -> None:
+    files = with_base("procure_one")
+    files["procure_one.yaml"] += (
+        b"num_fewshot: 2\nfewshot_config:\n  sampler: first_n\n  samples:\n"
+        b"    - {question: 'Sky colour?', choices: [blue, red], answer: 0}\n"
+        b"    - {question: 'Grass colour?', choices: [red, green], answer: 1}\n"
+    )
+    broken = with_base("procure_one")
+    broken["procure_one.yaml"] += (
+        b"num_fewshot: 2\nfewshot_config:\n  samples:\n    - {question: 'Sky?', answer: 0}\n"
+        b"  doc_to_text: '{{ __import__ }}'\n"
+    )
+
+    assert validate_suite(files).ok, validate_suite(files).problems
+    (problem,) = validate_suite(broken).problems
+    assert (problem.key, problem.message) == (
+        "fewshot_config.samples",
+        "doc_to_text: '__import__' is not a field of the data (fields: answer, question)",
+    )
