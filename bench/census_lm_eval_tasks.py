@@ -217,7 +217,7 @@ def _drop_keys(text: str, keys: set[str]) -> str:
         top = re.match(r"^[\"']?([A-Za-z_][A-Za-z0-9_]*)[\"']?:", line)
         if top:
             skipping = top.group(1) in keys
-        elif line and not line[0].isspace() and not line.startswith("#"):
+        elif line and not line[0].isspace() and not line.startswith(("#", "- ")):
             skipping = False
         if not skipping:
             out.append(line)

@@ -226,6 +226,13 @@ _TEMPLATE = text(limits.MAX_TEMPLATE_CHARS)
 _TEXTS = either(_DELIMITER, list_of(_DELIMITER, 20))
 
 
+def _no_stop(reader: Reader, value: Any, path: Path) -> list[str]:
+    """`until: []`: no stop sequence (generation stops at max_gen_toks), as lm-eval allows."""
+    if value != []:
+        raise Invalid("must be a list", wrong_type=True)
+    return []
+
+
 def _sample(reader: Reader, value: Any, path: Path) -> dict[str, Any]:
     if not isinstance(value, dict) or not value:
         raise Invalid("a few-shot sample is a mapping of field names to values, like a data row")
@@ -264,7 +271,7 @@ TASK = mapping(
         ),
         "generation_kwargs": mapping(
             {
-                "until": _TEXTS,
+                "until": either(_no_stop, _TEXTS),
                 "max_gen_toks": integer(1, limits.MAX_GEN_TOKS),
                 "do_sample": boolean,
                 "temperature": number(0, 2),

@@ -223,3 +223,12 @@ def test_it_accepts_inline_few_shot_samples_and_checks_them() -> None:
         "fewshot_config.samples",
         "doc_to_text: '__import__' is not a field of the data (fields: answer, question)",
     )
+
+
+def test_it_accepts_generation_without_stop_sequences(legal_terms: dict[str, bytes]) -> None:
+    from tests.evals.test_suite_validation import GENERATION_TASK
+
+    task = GENERATION_TASK.replace('until: ["\\n"], ', "until: [], ")
+
+    assert "until: []" in task
+    assert validate_suite({**legal_terms, TASK_YAML: task.encode()}).ok
