@@ -140,7 +140,9 @@ def _rename(value: Any) -> Any:
     return value
 
 
-def census_upload(path: Path, root: Path, inline: bool = False) -> dict[str, bytes] | None:
+def census_upload(
+    path: Path, root: Path, inline: bool = False, rows: bytes | None = None
+) -> dict[str, bytes] | None:
     """The upload a buyer copying `path` would make, or None when it is not a task config.
 
     `inline` writes the included keys into the one file instead (what a buyer had to do
@@ -154,29 +156,39 @@ def census_upload(path: Path, root: Path, inline: bool = False) -> dict[str, byt
     folder = path.parent
     files: dict[str, bytes] = {}
     for included in _includes(path, root, set()):
-        files[posixpath.normpath(os.path.relpath(included, folder))] = included.read_bytes()
-    splits = {merged[key] for key in SPLIT_KEYS if isinstance(merged.get(key), str)} or {"test"}
-    override: dict[str, Any] = {
-        "task": PREFIX + merged["task"],
-        "dataset_path": "json",
-        "dataset_kwargs": {"data_files": {split: DATA for split in sorted(splits)}},
-    }
-    if "dataset_name" in merged:
-        override["dataset_name"] = None  # the included file names a hub configuration
-    if "tag" in merged:
-        override["tag"] = _rename(merged["tag"])
-    text = path.read_text("utf-8")
-    # The file as written, with the data source and names replaced (later keys would be
-    # duplicates, so the replaced keys are removed from the text first).
-    kept = _drop_keys(text, set(override) | {"dataset_kwargs", "dataset_name"})
-    files[path.name] = (
-        kept.rstrip("\n") + "\n" + yaml.safe_dump(override, sort_keys=False)
-    ).encode()
-    files[DATA] = (json.dumps(_stand_in_row(merged)) + "\n").encode()
+        name = posixpath.normpath(os.path.relpath(included, folder))
+        base = _merged(included)
+        if isinstance(base.get("task"), str) and "group" not in base:
+            # An included task file (arc_challenge includes arc_easy.yaml) is a task of the
+            # upload too: its names and data are swapped the same way.
+            data = os.path.relpath(folder / DATA, included.parent)
+            files[name] = _swapped(included, base, data)
+        else:
+            files[name] = included.read_bytes()
+    files[path.name] = _swapped(path, merged, DATA)
+    # As many rows as the largest num_fewshot needs (25, plus the evaluated row).
+    files[DATA] = rows or ((json.dumps(_stand_in_row(merged)) + "\n") * 26).encode()
     if any(".." in name.split("/") for name in files):
         # Includes from a parent folder: the upload is rooted at their common folder.
         files = _reroot(files)
     return files
+
+
+def _swapped(path: Path, merged: dict[str, Any], data: str) -> bytes:
+    """The file as written, with its data source and names replaced (the replaced keys are
+    removed from the text first: written again below they would be duplicates)."""
+    splits = {merged[key] for key in SPLIT_KEYS if isinstance(merged.get(key), str)} or {"test"}
+    override: dict[str, Any] = {
+        "task": PREFIX + merged["task"],
+        "dataset_path": "json",
+        "dataset_kwargs": {"data_files": {split: data for split in sorted(splits)}},
+    }
+    if "dataset_name" in merged:
+        override["dataset_name"] = None  # an included file names a hub configuration
+    if "tag" in merged:
+        override["tag"] = _rename(merged["tag"])
+    kept = _drop_keys(path.read_text("utf-8"), set(override) | {"dataset_kwargs", "dataset_name"})
+    return (kept.rstrip("\n") + "\n" + yaml.safe_dump(override, sort_keys=False)).encode()
 
 
 def _inline_upload(name: str, merged: dict[str, Any]) -> dict[str, bytes]:
@@ -194,7 +206,7 @@ def _inline_upload(name: str, merged: dict[str, Any]) -> dict[str, bytes]:
         text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     except yaml.YAMLError:
         text = "unserialisable: true\n"
-    return {name: text.encode(), DATA: (json.dumps(_stand_in_row(merged)) + "\n").encode()}
+    return {name: text.encode(), DATA: ((json.dumps(_stand_in_row(merged)) + "\n") * 26).encode()}
 
 
 def _drop_keys(text: str, keys: set[str]) -> str:
@@ -202,10 +214,10 @@ def _drop_keys(text: str, keys: set[str]) -> str:
     out: list[str] = []
     skipping = False
     for line in lines:
-        top = re.match(r"^([A-Za-z_][A-Za-z0-9_]*):", line)
+        top = re.match(r"^[\"']?([A-Za-z_][A-Za-z0-9_]*)[\"']?:", line)
         if top:
             skipping = top.group(1) in keys
-        elif line and not line[0].isspace() and not line.startswith("#"):
+        elif line and not line[0].isspace() and not line.startswith(("#", "- ")):
             skipping = False
         if not skipping:
             out.append(line)

@@ -61,7 +61,7 @@ Check = Callable[[Reader, Any, Path], Any]
 def text(max_chars: int) -> Check:
     def check(reader: Reader, value: Any, path: Path) -> str:
         if not isinstance(value, str):
-            raise Invalid(f"must be text, not {_kind(value)}", wrong_type=True)
+            raise Invalid(f"must be text, not {kind_of(value)}", wrong_type=True)
         if len(value) > max_chars:
             raise Invalid(f"must be at most {max_chars} characters")
         return value
@@ -163,7 +163,7 @@ def mapping(
 
     def check(reader: Reader, value: Any, path: Path) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise Invalid(f"must be a mapping of keys, not {_kind(value)}", wrong_type=True)
+            raise Invalid(f"must be a mapping of keys, not {kind_of(value)}", wrong_type=True)
         cleaned: dict[str, Any] = {}
         for key, entry in value.items():
             if key in schema:
@@ -183,7 +183,7 @@ def mapping(
     return check
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):

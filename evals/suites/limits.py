@@ -44,3 +44,5 @@ MAX_NUM_FEWSHOT = 25
 MAX_REPEATS = 10
 MAX_GEN_TOKS = 4096
 MAX_DELIMITER_CHARS = 200
+# Few-shot samples written inline in fewshot_config.samples.
+MAX_INLINE_SAMPLES = 100

@@ -20,6 +20,7 @@ from evals.suites.checks import (
     boolean,
     either,
     integer,
+    kind_of,
     list_of,
     mapping,
     name,
@@ -201,17 +202,42 @@ _METRIC_OPTIONS: Mapping[str, Mapping[str, Check]] = {
     }
     for metric, rule in METRICS.items()
 }
-_METADATA = mapping(
-    {
-        # lm-eval writes versions as numbers or as text ("0.3.0"); both are only shown.
-        "version": either(number(0, 1e6), text(limits.MAX_NAME_CHARS)),
-        # Ours: which filter of filter_list judges the task (else the first listed).
-        "primary_filter": name,
-    }
-)
+_METADATA_SCHEMA: Mapping[str, Check] = {
+    # lm-eval writes versions as numbers or as text ("0.3.0"); both are only shown.
+    "version": either(number(0, 1e6), text(limits.MAX_NAME_CHARS)),
+    # Ours: which filter of filter_list judges the task (else the first listed).
+    "primary_filter": name,
+}
+_METADATA_VALUE = either(text(limits.MAX_TEMPLATE_CHARS), number(-1e12, 1e12), boolean)
+
+
+def _metadata(reader: Reader, value: Any, path: Path) -> dict[str, Any]:
+    """Known keys checked; any other key kept when its value is plain text, a number or a
+    boolean (lm-eval only copies metadata into its results, e.g. task_pretty_name)."""
+    if not isinstance(value, dict):
+        raise Invalid(f"must be a mapping of keys, not {kind_of(value)}", wrong_type=True)
+    schema = {key: _METADATA_SCHEMA.get(key, _METADATA_VALUE) for key in value}
+    return mapping(schema)(reader, value, path)
+
+
+_METADATA = _metadata
 _DELIMITER = text(limits.MAX_DELIMITER_CHARS)
 _TEMPLATE = text(limits.MAX_TEMPLATE_CHARS)
 _TEXTS = either(_DELIMITER, list_of(_DELIMITER, 20))
+
+
+def _no_stop(reader: Reader, value: Any, path: Path) -> list[str]:
+    """`until: []`: no stop sequence (generation stops at max_gen_toks), as lm-eval allows."""
+    if value != []:
+        raise Invalid("must be a list", wrong_type=True)
+    return []
+
+
+def _sample(reader: Reader, value: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(value, dict) or not value:
+        raise Invalid("a few-shot sample is a mapping of field names to values, like a data row")
+    return value
+
 
 TASK = mapping(
     {
@@ -229,10 +255,23 @@ TASK = mapping(
         "target_delimiter": _DELIMITER,
         "fewshot_delimiter": _DELIMITER,
         "num_fewshot": integer(0, limits.MAX_NUM_FEWSHOT),
-        "fewshot_config": mapping({"sampler": one_of("default", "first_n")}, refused=REFUSED_KEYS),
+        "fewshot_config": mapping(
+            {
+                "sampler": one_of("default", "first_n"),
+                "split": name,
+                # Few-shot rows written inline (lm-eval's `samples` as a list, never a function).
+                "samples": list_of(_sample, limits.MAX_INLINE_SAMPLES),
+                "doc_to_text": _TEMPLATE,
+                "doc_to_target": either(_TEMPLATE, integer(0, 10_000)),
+                "doc_to_choice": either(_TEMPLATE, list_of(text(limits.MAX_TEMPLATE_CHARS), 100)),
+                "fewshot_delimiter": _DELIMITER,
+                "target_delimiter": _DELIMITER,
+            },
+            refused=REFUSED_KEYS,
+        ),
         "generation_kwargs": mapping(
             {
-                "until": _TEXTS,
+                "until": either(_no_stop, _TEXTS),
                 "max_gen_toks": integer(1, limits.MAX_GEN_TOKS),
                 "do_sample": boolean,
                 "temperature": number(0, 2),
@@ -299,6 +338,10 @@ def check_task(reader: Reader, upload: Mapping[str, bytes]) -> dict[str, Any]:
     for key in SPLIT_KEYS:
         if key in config and splits is not None and config[key] not in splits:
             reader.report((key,), f"the split '{config[key]}' is not a key of data_files")
+    fewshot_split = (config.get("fewshot_config") or {}).get("split")
+    if fewshot_split and splits is not None and fewshot_split not in splits:
+        message = f"the split '{fewshot_split}' is not a key of data_files"
+        reader.report(("fewshot_config", "split"), message)
     if "test_split" not in data and "validation_split" not in data:
         reader.report(
             (), "a task needs test_split or validation_split: the data_files split to evaluate"

@@ -235,6 +235,9 @@ class _Run:
             self.render_every_row(reader, config, fields, splits)
         rows = {split: _rows(files) for split, files in parsed.items()}
         if not reader.problems and whole:
+            self.check_fewshot_samples(reader, config)
+            self.check_fewshot_templates(reader, config, fields, rows)
+        if not reader.problems and whole:
             self.check_fewshot_rows(reader, config, rows)
         if not reader.problems and whole:
             self.tasks.append(CheckedTask(config, fields, rows))
@@ -244,26 +247,79 @@ class _Run:
     ) -> None:
         """Refuse a num_fewshot the few-shot rows cannot supply (lm-eval fails mid-run).
 
-        lm-eval (`ConfigurableTask.fewshot_docs`, `ContextSampler.sample`) draws from
-        fewshot_split, else training_split, else validation_split, else test_split; when the
-        few-shot split is the evaluated split it draws one more row, to leave the item out.
+        lm-eval (`ConfigurableTask.fewshot_docs`, `ContextSampler.sample`) draws from the
+        few-shot split, else the inline samples, else training_split, else validation_split,
+        else test_split; when the few-shot split is the evaluated split it draws one more
+        row, to leave the item out.
         """
         shots = config.get("num_fewshot") or 0
         if not shots:
             return
-        split = next(
-            config[key]
-            for key in ("fewshot_split", "training_split", "validation_split", "test_split")
-            if config.get(key)
-        )
-        needed = shots + (1 if config.get("fewshot_split") == config.get("test_split") else 0)
-        available = len(rows.get(split, ()))
+        fewshot_split = _fewshot_split(config)
+        samples = (config.get("fewshot_config") or {}).get("samples")
+        if samples and not fewshot_split:
+            split, available = "fewshot_config.samples", len(samples)
+        else:
+            split = fewshot_split or next(
+                config[key]
+                for key in ("training_split", "validation_split", "test_split")
+                if config.get(key)
+            )
+            available = len(rows.get(split, ()))
+        needed = shots + (1 if fewshot_split == config.get("test_split") else 0)
         if available < needed:
             reader.report(
                 ("num_fewshot",),
-                f"{shots} examples cannot be drawn from the {available} rows of split "
+                f"{shots} examples cannot be drawn from the {available} rows of "
                 f"'{split}' (needs {needed}); lower num_fewshot or add rows",
             )
+
+    def check_fewshot_templates(
+        self,
+        reader: Reader,
+        config: Mapping[str, Any],
+        fields: tuple[str, ...],
+        rows: Mapping[str, Rows],
+    ) -> None:
+        """Few-shot templates of fewshot_config over the rows of the few-shot split."""
+        fewshot = config.get("fewshot_config") or {}
+        overrides = {key: fewshot[key] for key in TEMPLATE_KEYS if key in fewshot}
+        split = str(_fewshot_split(config) or config.get("training_split"))
+        if not overrides or fewshot.get("samples") or split not in rows:
+            return
+        prompts = TaskPrompts({**config, **overrides}, fields)
+        for index, row in enumerate(rows[split]):
+            try:
+                build_item(prompts, config["output_type"], row)
+            except ItemError as error:
+                where = ("fewshot_config", error.key)
+                return reader.report(where, f"fails on row {index} of split '{split}': {error}")
+
+    def check_fewshot_samples(self, reader: Reader, config: Mapping[str, Any]) -> None:
+        """Inline samples and few-shot templates, checked and rendered like data rows."""
+        fewshot = config.get("fewshot_config") or {}
+        samples = fewshot.get("samples") or []
+        overrides = {key: fewshot[key] for key in TEMPLATE_KEYS if key in fewshot}
+        if not samples and not overrides:
+            return
+        fields = tuple(dict.fromkeys(key for sample in samples for key in sample))
+        if not samples:
+            return  # templates over split rows: checked with the task's fields below
+        merged = {**config, **overrides}
+        for key in TEMPLATE_KEYS:
+            value = merged.get(key)
+            if isinstance(value, str) and value not in fields:
+                for message in template_problems(value, fields):
+                    reader.report(("fewshot_config", "samples"), f"{key}: {message}")
+        if reader.problems:
+            return
+        prompts = TaskPrompts(merged, fields)
+        for index, sample in enumerate(samples):
+            try:
+                build_item(prompts, config["output_type"], sample)
+            except ItemError as error:
+                where = ("fewshot_config", "samples", index)
+                return reader.report(where, f"{error.key} fails on this sample: {error}")
 
     def data_file(self, name: str) -> DataFile | None:
         if name not in self.data:
@@ -274,11 +330,14 @@ class _Run:
     def templates_pass(
         self, reader: Reader, config: Mapping[str, Any], fields: tuple[str, ...]
     ) -> bool:
-        for key in TEMPLATE_KEYS:
-            value = config.get(key)
+        fewshot = config.get("fewshot_config") or {}
+        checked: list[tuple[Path, Any]] = [((key,), config.get(key)) for key in TEMPLATE_KEYS]
+        if not fewshot.get("samples"):
+            checked += [(("fewshot_config", key), fewshot.get(key)) for key in TEMPLATE_KEYS]
+        for path, value in checked:
             if isinstance(value, str) and value not in fields:
                 for message in template_problems(value, fields):
-                    reader.report((key,), message)
+                    reader.report(path, message)
         return not reader.problems
 
     def render_every_row(
@@ -347,6 +406,11 @@ class _Run:
             if name.lower().endswith(DATA_SUFFIXES) and name not in used:
                 message = "no task reads this file; remove it or list it in data_files"
                 self.problems.append(Problem(name, None, "", message))
+
+
+def _fewshot_split(config: Mapping[str, Any]) -> str | None:
+    split = config.get("fewshot_split") or (config.get("fewshot_config") or {}).get("split")
+    return str(split) if split else None
 
 
 def _holds_refused(value: Any) -> bool:

@@ -111,7 +111,7 @@ _INSTEAD_OF_FUNCTION = {
     "doc_to_text": "write a Jinja template (docs/suites.md, Templates)",
     "doc_to_target": "write a field name or a Jinja template",
     "doc_to_choice": "write a field name, a list, or a Jinja template that renders a list",
-    "process_docs": "clean the rows before uploading them (or derive fields with a template)",
+    "process_docs": "clean the rows before uploading them, or do the cleaning in the templates",
     "process_results": "name a built-in metric in metric_list (docs/suites.md, Tasks)",
     "metric": "name a built-in metric (acc, exact_match, f1, bleu, ...)",
     "aggregation": "remove 'aggregation': each metric's own is used",

@@ -99,6 +99,9 @@ class ValidationReportSerializer(serializers.Serializer[Any]):
     content_hash = serializers.CharField()
     tasks = SuiteTaskSerializer(many=True)
     problems = ProblemSerializer(many=True)
+    notes = ProblemSerializer(
+        many=True, help_text="Accepted but changed: keys dropped because they do nothing."
+    )
 
 
 class SuiteFilter(filters.FilterSet):
@@ -168,12 +171,22 @@ class SuiteValidateApi(OrganizationApi):
         except SuiteRefused as refused:  # an unreadable archive is a report, not an error here
             return Response(report_body(refused.problems, content_hash=""))
         report = validate_suite(serializer.validated_data["files"])
-        return Response(report_body(report.problems, report.content_hash, report.tasks))
+        return Response(
+            report_body(report.problems, report.content_hash, report.tasks, report.notes)
+        )
 
 
-def report_body(problems: Any, content_hash: str, tasks: Any = ()) -> dict[str, Any]:
+def report_body(
+    problems: Any, content_hash: str, tasks: Any = (), notes: Any = ()
+) -> dict[str, Any]:
     return ValidationReportSerializer(
-        {"ok": not problems, "content_hash": content_hash, "tasks": tasks, "problems": problems}
+        {
+            "ok": not problems,
+            "content_hash": content_hash,
+            "tasks": tasks,
+            "problems": problems,
+            "notes": notes,
+        }
     ).data
 
 

@@ -161,7 +161,7 @@ def test_it_refuses_more_few_shot_examples_than_the_split_holds() -> None:
     assert "procure_three.yaml" not in found
     # ...but when it is, lm-eval draws one more row to leave the item itself out.
     assert found["procure_two.yaml"] == (
-        "4 examples cannot be drawn from the 4 rows of split 'test' (needs 5); "
+        "4 examples cannot be drawn from the 4 rows of 'test' (needs 5); "
         "lower num_fewshot or add rows"
     )
 
@@ -191,3 +191,44 @@ doc_to_target: "{% set i = sentence.index('_') + 1 %}{{ sentence[i:].strip() }}"
     (item,) = preview_items(files, "procure_wino")
     assert item["prompt"] == ["The cup is in the box", "The cup is in the sky"]
     assert (item["target"], item["gold"]) == ("now.", 0)
+
+
+def test_it_keeps_plain_metadata_and_refuses_nested_values() -> None:
+    files = with_base("procure_one")
+    files["procure_one.yaml"] += b"metadata:\n  version: 1\n  task_pretty_name: One\n"
+    nested = with_base("procure_one")
+    nested["procure_one.yaml"] += b"metadata:\n  extra: {a: 1}\n"
+
+    assert validate_suite(files).ok
+    (problem,) = validate_suite(nested).problems
+    assert problem.key == "metadata.extra"
+
+
+def test_it_accepts_inline_few_shot_samples_and_checks_them() -> None:
+    files = with_base("procure_one")
+    files["procure_one.yaml"] += (
+        b"num_fewshot: 2\nfewshot_config:\n  sampler: first_n\n  samples:\n"
+        b"    - {question: 'Sky colour?', choices: [blue, red], answer: 0}\n"
+        b"    - {question: 'Grass colour?', choices: [red, green], answer: 1}\n"
+    )
+    broken = with_base("procure_one")
+    broken["procure_one.yaml"] += (
+        b"num_fewshot: 2\nfewshot_config:\n  samples:\n    - {question: 'Sky?', answer: 0}\n"
+        b"  doc_to_text: '{{ __import__ }}'\n"
+    )
+
+    assert validate_suite(files).ok, validate_suite(files).problems
+    (problem,) = validate_suite(broken).problems
+    assert (problem.key, problem.message) == (
+        "fewshot_config.samples",
+        "doc_to_text: '__import__' is not a field of the data (fields: answer, question)",
+    )
+
+
+def test_it_accepts_generation_without_stop_sequences(legal_terms: dict[str, bytes]) -> None:
+    from tests.evals.test_suite_validation import GENERATION_TASK
+
+    task = GENERATION_TASK.replace('until: ["\\n"], ', "until: [], ")
+
+    assert "until: []" in task
+    assert validate_suite({**legal_terms, TASK_YAML: task.encode()}).ok

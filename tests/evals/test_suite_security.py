@@ -180,7 +180,10 @@ def test_it_refuses_python_files_next_to_a_function_tag(edit_task: EditTask, mar
         and "never run Python" in line
         for line in found
     ), found
-    assert any("'!function' are not allowed" in line and "clean the rows" in line for line in found)
+    assert any(
+        "'!function' are not allowed" in line and "clean the rows before uploading" in line
+        for line in found
+    )
     assert not marker.exists()
 
 

@@ -126,6 +126,16 @@ def test_validation_without_storing(viewer_api):
     assert not SuiteVersion.objects.exists()
 
 
+def test_validation_notes_the_keys_it_drops(viewer_api):
+    yaml_name = next(name for name in TERMS if name.endswith(".yaml"))
+    files = {**TERMS, yaml_name: TERMS[yaml_name] + b"should_decontaminate: true\n"}
+
+    body = viewer_api.post(url("suites/validate/"), {"files": uploads(files)}).json()
+
+    assert body["ok"] is True
+    assert [note["key"] for note in body["notes"]] == ["should_decontaminate"]
+
+
 def test_it_lists_suites_and_versions(viewer_api, org, django_assert_max_num_queries):
     for _ in range(5):
         suite = f.SuiteFactory(organization=org)
