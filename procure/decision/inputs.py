@@ -264,8 +264,8 @@ class ProfileInput:
     over_budget: Handling = "flag"
     resamples: int = 1000
     seed: int = 0
-    confidence: float = 0.95
-    alpha: float = 0.05
+    confidence: float = 0.95  # of every interval; the verdict's "distinguishable" is at this level
+    alpha: float = 0.05  # no longer read by the verdict (it uses `confidence`); kept for callers
 
     def __post_init__(self) -> None:
         _require(len(self.suite_weights) > 0, "the profile needs at least one suite")

@@ -163,6 +163,8 @@ def decide(
     if cautions:
         sentences.append("Caution: " + "; ".join(cautions) + ".")
     certainty, detail = _certainty(pick, leader, runner, margin, evidence.detectable, context)
+    if below_bar:
+        detail = f"Among candidates that all miss your quality bar: {detail}"
     kinds = kinds_pair(ranked)
     specialist, general = (ranked[kinds[0]], ranked[kinds[1]]) if kinds else (None, None)
     pair = evidence.pair

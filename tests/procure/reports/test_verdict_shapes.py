@@ -101,13 +101,17 @@ def test_the_three_verdict_shapes_render_page_one_and_the_chart(name, artifacts_
     screenshots(report, name, artifacts_dir)
 
 
+@pytest.mark.usefixtures("_async_unsafe")
 def test_a_best_model_below_a_cautioning_bar_is_never_bought_on_page_one(artifacts_dir):
     report = shape_report("below-bar")
     text = page_one_text(report, artifacts_dir / "verdict-below-bar.pdf")
+    screenshots(report, "below-bar", artifacts_dir)
 
     assert "Buy" not in text
     assert "No candidate reaches your quality bar of 90.0%" in text
     assert text.index("No candidate reaches your quality bar") < text.index("How sure we are")
+    assert "Among candidates that all miss your quality bar:" in text
+    assert "Best available (below" in text and "Recommended model" not in text
 
 
 def test_the_api_gives_the_same_bottom_line(artifacts_dir):
