@@ -54,9 +54,7 @@ def check_option(option: DeploymentOption, profile: ProfileInput) -> OptionCheck
     target = profile.workload.latency_target_ms
     latency = option_latency_ms(option)
     if target is not None and latency is not None and latency > target:
-        broken.append(
-            ("latency", f"has a {option.latency_source} p95 latency of {latency:g} ms")
-        )
+        broken.append(("latency", f"has a {option.latency_source} p95 latency of {latency:g} ms"))
     return OptionCheck(option=option, broken=tuple(broken))
 
 
