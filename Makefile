@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install services lint test demo stop bench clean
+.PHONY: install services lint test test-fast demo stop bench clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,11 +23,19 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The fault suite first, on a PostgreSQL and a Redis of its own (it restarts them), then the rest.
 test: services install lint
 	$(BIN)/python -m tests.fault
 	$(BIN)/pytest -m "not fault"
+
+# The fast lane for development: the pure engines' unit tests, no PostgreSQL, Redis or worker.
+# The service URLs point at closed ports, so a test that quietly needs a service fails here.
+test-fast: install
+	DATABASE_URL=postgres://nobody@127.0.0.1:9/none CELERY_BROKER_URL=redis://127.0.0.1:9/0 \
+		$(BIN)/pytest tests/decision tests/evals tests/test_pure_packages.py tests/test_layers.py \
+		-m "not slow and not services and not fault" -q
 
 demo: services install
 	bash scripts/demo.sh
