@@ -18,7 +18,7 @@ UV_FIND_LINKS := $(foreach dir,$(FIND_LINKS),--find-links $(dir))
 UV     := $(BIN)/uv
 UV_VERSION := $(shell sed -n 's/^uv==//p' requirements.lock)
 
-.PHONY: install lock services lint test demo stop bench clean
+.PHONY: install lock services lint test test-fast demo stop bench clean
 
 # Exactly the versions in requirements.lock (made by `make lock`), installed by uv: pip only
 # bootstraps uv into the venv. Then the project itself, editable, and a check that no CUDA
@@ -45,11 +45,19 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The fault suite first, on a PostgreSQL and a Redis of its own (it restarts them), then the rest.
 test: services install lint
 	$(BIN)/python -m tests.fault
 	$(BIN)/pytest -m "not fault"
+
+# The fast lane for development: the pure engines' unit tests, no PostgreSQL, Redis or worker.
+# The service URLs point at closed ports, so a test that quietly needs a service fails here.
+test-fast: install
+	DATABASE_URL=postgres://nobody@127.0.0.1:9/none CELERY_BROKER_URL=redis://127.0.0.1:9/0 \
+		$(BIN)/pytest tests/decision tests/evals tests/test_pure_packages.py tests/test_layers.py \
+		-m "not slow and not services and not fault" -q
 
 # Everything it prints, the install included, also goes to var/log/demo.log; the figures at the
 # end say how long each part took.

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -12,10 +12,10 @@ from rest_framework.response import Response
 
 from procure.accounts.models import Role
 from procure.profiles.selectors import profile_list
-from procure.runs.models import Campaign, CampaignRun, CampaignStatus, RunStatus
+from procure.runs.models import Campaign, CampaignStatus
 from procure.runs.planning import CampaignPlan, campaign_launch, campaign_plan
-from procure.runs.selectors import campaign_list, run_list
 from procure.runs.services import campaign_cancel
+from procure.runs.status import campaign_list_with_counts, campaign_runs
 
 from .fields import IdField, IdFilter, StrictInput
 from .permissions import OrganizationApi
@@ -121,29 +121,13 @@ class CampaignFilter(filters.FilterSet):
         fields = ("status", "profile")
 
 
-FINISHED = Q(runs__status__in=[RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED])
-
-
-def with_counts(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
-    return campaigns.annotate(
-        run_count=Count("runs", distinct=True),
-        runs_finished=Count("runs", filter=FINISHED, distinct=True),
-    )
-
-
 def campaign_status(api: OrganizationApi, campaign_id: int) -> dict[str, Any]:
+    runs = campaign_runs(organization=api.organization, campaign_id=campaign_id).order_by("pk")
     campaign = (
-        with_counts(campaign_list(organization=api.organization))
-        .prefetch_related("candidates")
+        campaign_list_with_counts(organization=api.organization)
+        .prefetch_related("candidates", Prefetch("runs", queryset=runs, to_attr="run_rows"))
         .get(pk=campaign_id)
     )
-    reused = set(
-        CampaignRun.objects.filter(campaign=campaign, reused=True).values_list("run_id", flat=True)
-    )
-    runs = list(run_list(organization=api.organization, campaign_id=campaign.pk).order_by("pk"))
-    for run in runs:
-        run.reused = run.pk in reused  # type: ignore[attr-defined]
-    campaign.run_rows = runs  # type: ignore[attr-defined]
     return CampaignStatusSerializer(campaign).data
 
 
@@ -191,7 +175,7 @@ class CampaignListApi(OrganizationApi):
     filterset_class = CampaignFilter
 
     def get_queryset(self) -> QuerySet[Campaign]:
-        return with_counts(campaign_list(organization=self.organization))
+        return campaign_list_with_counts(organization=self.organization)
 
     @extend_schema(tags=TAGS, responses=CampaignSummarySerializer(many=True))
     def get(self, request: Request, slug: str) -> Response:

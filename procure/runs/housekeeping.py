@@ -13,13 +13,12 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from .dispatch import queue_run
 from .models import EvaluationRun, RunStatus
 
 
 def runs_requeue_stale() -> list[int]:
     """Send again every run that lost its worker or its message; returns their ids."""
-    from .tasks import queue_run
-
     now = timezone.now()
     stale = now - timedelta(seconds=settings.RUN_STALE_AFTER_SECONDS)
     lost = now - timedelta(seconds=settings.RUN_REQUEUE_AFTER_SECONDS)

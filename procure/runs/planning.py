@@ -20,6 +20,7 @@ from procure.profiles.selectors import profile_get
 from procure.suites.models import SuiteVersion
 from procure.suites.selectors import suite_version_latest
 
+from .dispatch import queue_run
 from .endpoint_checks import endpoint_problems
 from .fingerprints import model_fingerprint, model_identity, model_spec, run_fingerprint
 from .models import LIVE_RUN_STATUSES, Campaign, CampaignRun, EvaluationRun
@@ -151,8 +152,6 @@ def campaign_launch(
     Raises CampaignRefused (nothing saved) when any planned pair cannot run. Messages are sent
     only after the transaction commits, so a worker never sees a run that does not exist yet.
     """
-    from .tasks import queue_run  # tasks import services; import here to avoid a cycle
-
     plan = campaign_plan(
         organization=organization,
         profile_id=profile_id,

@@ -7,6 +7,7 @@ from procure.accounts.models import Organization
 from procure.audit.models import Action
 from procure.audit.services import audit_record, change
 
+from .dispatch import queue_run
 from .models import LIVE_RUN_STATUSES, Campaign, CampaignStatus, EvaluationRun, RunStatus
 from .selectors import campaign_get, run_get
 
@@ -42,8 +43,6 @@ def campaign_cancel(*, organization: Organization, campaign_id: int) -> Campaign
 @transaction.atomic
 def run_retry(*, organization: Organization, run_id: int) -> EvaluationRun:
     """Queue a failed or cancelled run again and reopen the campaigns that wait for it."""
-    from .tasks import queue_run
-
     run = run_get(organization=organization, run_id=run_id)
     if run.status not in (RunStatus.FAILED, RunStatus.CANCELLED):
         raise RunNotRetryable(

@@ -1,22 +1,9 @@
 from celery import shared_task
-from django.conf import settings
-from django.utils import timezone
 
+from .dispatch import queue_run
 from .execution import run_execute
 from .housekeeping import runs_requeue_stale
 from .models import EvaluationRun
-
-
-def queue_run(run: EvaluationRun, *, countdown: int = 0) -> None:
-    """Send the run to its queue and note when, so housekeeping can tell a lost message."""
-    EvaluationRun.objects.filter(pk=run.pk).update(dispatched_at=timezone.now())
-    execute_run.apply_async(
-        args=(run.pk,),
-        queue=run.queue,
-        countdown=countdown,
-        soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-        time_limit=settings.CELERY_TASK_TIME_LIMIT,
-    )
 
 
 @shared_task(bind=True, name="runs.execute_run")

@@ -19,6 +19,7 @@ from django.utils import timezone
 from procure.accounts.models import Membership, Organization
 from procure.reports.models import ReportSnapshot
 
+from .dispatch import email_alert_queue
 from .drift import Change, compare_snapshots
 from .models import Alert, Comparison, Notification, ScheduleFiring
 from .selectors import notification_list
@@ -96,9 +97,7 @@ def _alert_raise(
         Notification(organization_id=schedule.organization_id, alert=alert, user=user)
         for user in watchers
     )
-    from .tasks import email_alert  # tasks import services
-
-    transaction.on_commit(partial(email_alert.delay, alert.pk))
+    transaction.on_commit(partial(email_alert_queue, alert.pk))
     return alert
 
 

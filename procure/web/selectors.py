@@ -1,16 +1,20 @@
 """Reads the pages need beyond the apps' own selectors. Every one is scoped to an organisation."""
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from procure.accounts.models import Organization
 from procure.profiles.models import TaskProfile
 from procure.profiles.selectors import profile_list
 from procure.reports.models import ReportSnapshot
 from procure.reports.selectors import report_list
-from procure.runs.models import Campaign, CampaignRun, EvaluationRun, RunStatus
-from procure.runs.selectors import campaign_list, run_list
+from procure.runs.status import campaign_list_with_counts, campaign_runs
 
-FINISHED_RUN = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
+__all__ = [
+    "campaign_list_with_counts",  # the campaign-status reads the API shares (procure.runs.status)
+    "campaign_runs",
+    "profile_list_with_activity",
+    "report_history",
+]
 
 
 def profile_list_with_activity(*, organization: Organization) -> QuerySet[TaskProfile]:
@@ -22,31 +26,6 @@ def profile_list_with_activity(*, organization: Organization) -> QuerySet[TaskPr
             last_report_at=Max("reports__created_at"),
         )
         .order_by("name")
-    )
-
-
-def campaign_list_with_counts(
-    *, organization: Organization, profile_id: int | None = None
-) -> QuerySet[Campaign]:
-    campaigns = campaign_list(organization=organization).select_related("created_by")
-    if profile_id is not None:
-        campaigns = campaigns.filter(profile_id=profile_id)
-    return campaigns.annotate(
-        run_count=Count("runs", distinct=True),
-        runs_finished=Count("runs", filter=Q(runs__status__in=FINISHED_RUN), distinct=True),
-        runs_failed=Count("runs", filter=Q(runs__status=RunStatus.FAILED), distinct=True),
-        candidate_count=Count("candidates", distinct=True),
-        report_count=Count("reports", distinct=True),
-    ).order_by("-created_at", "-pk")
-
-
-def campaign_runs(*, organization: Organization, campaign_id: int) -> QuerySet[EvaluationRun]:
-    """The campaign's runs in a stable order, each with `reused` (it predates the campaign)."""
-    reused = CampaignRun.objects.filter(campaign_id=campaign_id, run=OuterRef("pk"), reused=True)
-    return (
-        run_list(organization=organization, campaign_id=campaign_id)
-        .annotate(reused=Exists(reused))
-        .order_by("candidate__name", "suite_version__suite__name", "pk")
     )
 
 
