@@ -262,6 +262,7 @@ class ProfileInput:
     seed: int = 0
     confidence: float = 0.95
     alpha: float = 0.05
+    currency: str = "USD"  # of every price and budget given; the engine converts nothing
 
     def __post_init__(self) -> None:
         _require(len(self.suite_weights) > 0, "the profile needs at least one suite")

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from procure.decision.money import format_money
 from procure.decision.outputs import Comparison, Decision, Finding, RuleName, Verdict
 from procure.decision.stats import p_text
 
@@ -289,7 +290,7 @@ def _ratio(ratio: float) -> str:
 
 
 def _money(amount: float) -> str:
-    return f"${amount:,.0f}"
+    return format_money(round(amount) if abs(amount) >= 1 else amount)
 
 
 def _names(names: list[str]) -> str:
