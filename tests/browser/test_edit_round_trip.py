@@ -197,3 +197,14 @@ def test_the_member_role_form_round_trips(editor_page: Page, org):
     editor_page.wait_for_load_state("networkidle")
 
     assert fields_of(Membership.objects.get(pk=membership.pk)) == before
+
+
+def test_the_reporting_currency_form_round_trips(editor_page: Page, org):
+    from procure.catalog.rates import reporting_currency_set
+
+    reporting_currency_set(organization=org, currency="EUR")
+    before = fields_of(org)
+
+    save_unchanged(editor_page, "/o/acme/currency/", "Save currency")
+
+    assert fields_of(type(org).objects.get(pk=org.pk)) == before
