@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from procure.accounts.models import Membership, Organization, Role
 from procure.catalog.buying import Offer, catalog_offers
-from procure.catalog.models import CandidateModel, EvaluationAccess
+from procure.catalog.models import CandidateModel, EvaluationAccess, PriceChange
 from procure.catalog.selectors import candidate_get, candidate_list
 from procure.catalog.services import (
     CandidateInUse,
@@ -139,7 +139,8 @@ def candidate_detail(
     request: HttpRequest, membership: Membership, candidate_id: int
 ) -> HttpResponse:
     candidate = candidate_get(organization=membership.organization, candidate_id=candidate_id)
-    context = {"candidate": candidate, "access": _access(candidate)}
+    history = PriceChange.objects.filter(option__candidate=candidate).select_related("option")
+    context = {"candidate": candidate, "access": _access(candidate), "history": history[:50]}
     return render_page(request, membership, "web/catalog/detail.html", context)
 
 
