@@ -128,10 +128,8 @@ def catalog_compare(request: HttpRequest, membership: Membership) -> HttpRespons
         "buying": buying,
         "reporting_currency": organization.reporting_currency,
     }
-    response = render_page(request, membership, "web/catalog/compare.html", context)
-    if problem:
-        response.status_code = 400
-    return response
+    # A wrong selection is explained on the page itself (and the catalog is one click away).
+    return render_page(request, membership, "web/catalog/compare.html", context)
 
 
 @member_view()

@@ -6,14 +6,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from procure.accounts.models import Membership, Role
 from procure.catalog.models import ExchangeRate
 from procure.catalog.rates import exchange_rate_delete, exchange_rate_set, reporting_currency_set
 
 from .catalog_forms import iso_date_input
-from .pages import attempt, member_view, render_page
+from .pages import member_view, render_page
 
 
 class ReportingCurrencyForm(forms.Form):
@@ -35,17 +35,29 @@ class ExchangeRateForm(forms.Form):
     source = forms.CharField(max_length=500, required=False, label="Source")
 
 
+@require_safe
 @member_view(Role.VIEWER)
 def money_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     organization = membership.organization
-    can_change = membership.can(Role.ADMIN)
-    posted = request.POST if request.method == "POST" and can_change else None
-    which = request.POST.get("form") if posted else None
+    return _page(
+        request,
+        membership,
+        ReportingCurrencyForm(initial={"reporting_currency": organization.reporting_currency}),
+        ExchangeRateForm(),
+    )
+
+
+@require_POST
+@member_view(Role.ADMIN)
+def money_save(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Either form of the page; an invalid one is shown again with its errors."""
+    organization = membership.organization
+    which = request.POST.get("form")
     currency_form = ReportingCurrencyForm(
-        posted if which == "currency" else None,
+        request.POST if which == "currency" else None,
         initial={"reporting_currency": organization.reporting_currency},
     )
-    rate_form = ExchangeRateForm(posted if which == "rate" else None)
+    rate_form = ExchangeRateForm(request.POST if which == "rate" else None)
     if which == "currency" and currency_form.is_valid():
         try:
             reporting_currency_set(
@@ -57,7 +69,7 @@ def money_page(request: HttpRequest, membership: Membership) -> HttpResponse:
         else:
             messages.success(request, f"Costs are now shown in {organization.reporting_currency}.")
             return redirect("web:money", organization.slug)
-    if which == "rate" and rate_form.is_valid():
+    elif which == "rate" and rate_form.is_valid():
         try:
             exchange_rate_set(organization=organization, **rate_form.cleaned_data)
         except ValidationError as exc:
@@ -65,16 +77,27 @@ def money_page(request: HttpRequest, membership: Membership) -> HttpResponse:
         else:
             messages.success(request, "Exchange rate saved.")
             return redirect("web:money", organization.slug)
+    elif which not in ("currency", "rate"):
+        messages.error(request, "Nothing to save: send the currency form or the rate form.")
+        return redirect("web:money", organization.slug)
+    response = _page(request, membership, currency_form, rate_form)
+    response.status_code = 400
+    return response
+
+
+def _page(
+    request: HttpRequest,
+    membership: Membership,
+    currency_form: ReportingCurrencyForm,
+    rate_form: ExchangeRateForm,
+) -> HttpResponse:
     context = {
         "currency_form": currency_form,
         "rate_form": rate_form,
-        "rates": ExchangeRate.objects.filter(organization=organization),
-        "can_change": can_change,
+        "rates": ExchangeRate.objects.filter(organization=membership.organization),
+        "can_change": membership.can(Role.ADMIN),
     }
-    response = render_page(request, membership, "web/money.html", context)
-    if request.method == "POST" and not can_change:
-        response.status_code = 403
-    return response
+    return render_page(request, membership, "web/money.html", context)
 
 
 @require_POST
@@ -83,10 +106,7 @@ def exchange_rate_remove(
     request: HttpRequest, membership: Membership, rate_id: int
 ) -> HttpResponse:
     organization = membership.organization
-    attempt(
-        request,
-        lambda: exchange_rate_delete(organization=organization, rate_id=rate_id),
-        ExchangeRate.DoesNotExist,
-        "Exchange rate removed.",
-    )
+    # Another organisation's rate is a DoesNotExist: a 404, as for any id that is not ours.
+    exchange_rate_delete(organization=organization, rate_id=rate_id)
+    messages.success(request, "Exchange rate removed.")
     return redirect("web:money", organization.slug)

@@ -114,6 +114,7 @@ urlpatterns = [
     ),
     # Members
     path("currency/", money_settings.money_page, name="money"),
+    path("currency/save/", money_settings.money_save, name="money-save"),
     path(
         "currency/rates/<oid:rate_id>/remove/",
         money_settings.exchange_rate_remove,
