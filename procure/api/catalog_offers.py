@@ -9,11 +9,11 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from procure.catalog.buying import SORTS, catalog_offers
 from procure.catalog.selectors import candidate_list
 from procure.decision import Workload
 from procure.profiles.models import TaskProfile
 from procure.profiles.selectors import profile_get
+from procure.reports.buying import SORTS, catalog_offers
 
 from .permissions import OrganizationApi
 
@@ -44,8 +44,6 @@ class OffersQuerySerializer(serializers.Serializer[Any]):
             raise serializers.ValidationError(
                 "A workload needs monthly_requests, input_tokens and output_tokens."
             )
-        if data.get("profile") is None and data.get("monthly_requests") is None:
-            raise serializers.ValidationError("Give a profile or a workload to price for.")
         return data
 
 
@@ -78,7 +76,11 @@ class OfferOutputSerializer(serializers.Serializer[Any]):
 
 class CatalogOffersApi(OrganizationApi):
     @extend_schema(
-        tags=TAGS, parameters=[OffersQuerySerializer], responses=OfferOutputSerializer(many=True)
+        tags=TAGS,
+        parameters=[OffersQuerySerializer],
+        responses=OfferOutputSerializer(many=True),
+        description="Without a profile or a workload, every candidate is listed unpriced "
+        "(monthly_cost null) and eligible (no rules to break).",
     )
     def get(self, request: Request, slug: str) -> Response:
         query = OffersQuerySerializer(data=request.query_params)
@@ -93,7 +95,7 @@ class CatalogOffersApi(OrganizationApi):
                 output_tokens=float(data["output_tokens"]),
                 peak_rps=float(data.get("peak_rps") or 1.0),
             )
-        else:
+        elif data.get("profile") is not None:
             profile = profile_get(organization=self.organization, profile_id=data["profile"])
         candidates = candidate_list(
             organization=self.organization,

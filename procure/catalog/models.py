@@ -169,6 +169,27 @@ class DeploymentOption(models.Model):
     def __str__(self) -> str:
         return f"{self.candidate.name} — {self.name}"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .price_sources import SOURCE_CURRENCY, SOURCE_NAMES
+
+        if not self.price_source:
+            if self.price_source_model:
+                raise ValidationError({"price_source": "Name the price database of this id."})
+            return
+        problems = {}
+        if self.price_source not in SOURCE_NAMES:
+            problems["price_source"] = f"Unknown price database; known: {', '.join(SOURCE_NAMES)}."
+        if not self.price_source_model:
+            problems["price_source_model"] = "The model's id in the price database is needed."
+        if self.kind != DeploymentKind.API:
+            problems["price_source"] = "Only API prices follow a price database."
+        if self.currency != SOURCE_CURRENCY:
+            problems["currency"] = f"Price databases list prices in {SOURCE_CURRENCY}."
+        if problems:
+            raise ValidationError(problems)
+
 
 class PriceChange(models.Model):
     """One value of a deployment option or its candidate that a price source changed."""

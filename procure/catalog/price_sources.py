@@ -34,6 +34,7 @@ GENAI_PRICES = "genai-prices"
 LITELLM = "litellm"
 LITELLM_DATA_FILE = "litellm/model_prices_and_context_window_backup.json"
 MILLION = Decimal(1_000_000)
+SOURCE_CURRENCY = "USD"  # both databases list prices in US dollars
 
 
 class SourceUnavailable(Exception):

@@ -23,7 +23,7 @@ from django.db import transaction
 from procure.accounts.models import Organization
 
 from .models import CandidateModel, DeploymentKind, DeploymentOption, PriceChange
-from .price_sources import SOURCE_NAMES, PriceSource, SourcePrice, price_source
+from .price_sources import SOURCE_CURRENCY, SOURCE_NAMES, PriceSource, SourcePrice, price_source
 
 FIELD_WORDS = {
     "input_price_per_mtok": "input price per 1M tokens",
@@ -98,6 +98,12 @@ def _refresh_source(
     touched: dict[int, CandidateModel] = {}
     for option in options.select_for_update(of=("self",)).order_by("candidate__name", "name"):
         quote = source.lookup(option.price_source_model)
+        if option.currency != SOURCE_CURRENCY:
+            report.unknown.append(
+                f"{_subject(option)}: priced in {option.currency}, but {source.name} lists "
+                f"{SOURCE_CURRENCY}; left alone"
+            )
+            continue
         if quote is None:
             report.unknown.append(
                 f"{_subject(option)}: {option.price_source_model!r} is not in {source.reference}"

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from procure.decision.inputs import ApiOption, DeploymentOption, SelfHostedOption, Workload
+from procure.decision.money import format_money
 from procure.decision.outputs import BreakEven
 
 HOURS_PER_MONTH = 730.0
@@ -117,7 +118,7 @@ def break_even(api: ApiOption, hosted: SelfHostedOption, workload: Workload) -> 
 
 
 def _money(amount: float) -> str:
-    return f"${amount:,.0f}"
+    return format_money(round(amount) if abs(amount) >= 1 else amount)
 
 
 @dataclass(frozen=True)

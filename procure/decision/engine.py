@@ -24,6 +24,7 @@ from procure.decision.inputs import (
     ProfileInput,
     SelfHostedOption,
 )
+from procure.decision.money import amounts_in
 from procure.decision.numbers import at_least
 from procure.decision.outputs import (
     BreakEven,
@@ -68,6 +69,12 @@ IntArray = npt.NDArray[np.intp]
 
 def recommend(profile: ProfileInput, candidates: Sequence[CandidateInput]) -> Recommendation:
     """Assess every candidate against the profile and decide what to buy (see module doc)."""
+    # Sentences the engine writes state amounts in the profile's currency.
+    with amounts_in(profile.currency):
+        return _recommend(profile, tuple(candidates))
+
+
+def _recommend(profile: ProfileInput, candidates: tuple[CandidateInput, ...]) -> Recommendation:
     candidates = tuple(candidates)
     ids = [c.id for c in candidates]
     if len(set(ids)) != len(ids):

@@ -266,6 +266,7 @@ class ProfileInput:
     seed: int = 0
     confidence: float = 0.95  # of every interval; the verdict's "distinguishable" is at this level
     alpha: float = 0.05  # no longer read by the verdict (it uses `confidence`); kept for callers
+    currency: str = "USD"  # of every price and budget given; the engine converts nothing
 
     def __post_init__(self) -> None:
         _require(len(self.suite_weights) > 0, "the profile needs at least one suite")

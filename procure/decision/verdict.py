@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from procure.decision.money import format_money
 from procure.decision.numbers import at_least, p_text, percent, points, points_range
 from procure.decision.outputs import Certainty, Comparison, Decision, Finding, RuleName, Verdict
 
@@ -455,7 +456,7 @@ def _ratio(ratio: float) -> str:
 
 
 def _money(amount: float) -> str:
-    return f"${amount:,.0f}"
+    return format_money(round(amount) if abs(amount) >= 1 else amount)
 
 
 def _names(names: list[str]) -> str:

@@ -4,9 +4,13 @@ Suites are identified by name (unique per organisation), candidates by their pri
 string; both appear in reports, so names keep them readable.
 """
 
+import dataclasses
 from collections import defaultdict
 from typing import Any
 
+from django.utils import timezone
+
+from procure.catalog.currency import RateTable, rate_table
 from procure.catalog.models import CandidateModel, DeploymentKind, DeploymentOption
 from procure.decision import (
     ApiOption,
@@ -51,6 +55,7 @@ def profile_input(profile: TaskProfile) -> ProfileInput:
         over_budget="exclude" if profile.exclude_over_budget else "flag",
         resamples=RESAMPLES,
         seed=SEED,
+        currency=profile.organization.reporting_currency,
     )
 
 
@@ -123,7 +128,52 @@ def option_input(
     )
 
 
+def in_reporting_currency(
+    option: DeploymentOption, rates: RateTable, measured_p95_ms: float | None = None
+) -> ApiOption | SelfHostedOption | None:
+    """The option with its prices converted to the reporting currency; None when no rate is
+    recorded for its currency (it is then left out, and the report says so)."""
+    if option.currency == rates.reporting_currency:
+        return option_input(option, measured_p95_ms)
+    rate = rates.rates.get(option.currency)
+    if rate is None:
+        return None
+    engine_option = option_input(option, measured_p95_ms)
+    factor = float(rate.rate)
+    if isinstance(engine_option, ApiOption):
+        return dataclasses.replace(
+            engine_option,
+            input_price_per_mtok=engine_option.input_price_per_mtok * factor,
+            output_price_per_mtok=engine_option.output_price_per_mtok * factor,
+        )
+    return dataclasses.replace(
+        engine_option,
+        hourly_rate=engine_option.hourly_rate * factor,
+        fixed_monthly_ops=engine_option.fixed_monthly_ops * factor,
+    )
+
+
+def currency_notes(campaign: Campaign, rates: RateTable) -> list[str]:
+    """What the report says about prices in other currencies: the rate used, or why left out."""
+    notes = []
+    for candidate in campaign.candidates.prefetch_related("deployment_options").order_by("name"):
+        for option in candidate.deployment_options.all():
+            if option.currency == rates.reporting_currency:
+                continue
+            converted = rates.convert(1.0, option.currency)
+            if converted.amount is None:
+                notes.append(f"{candidate.name} — {option.name} left out: {converted.problem}.")
+            else:
+                notes.append(f"{candidate.name} — {option.name}: {converted.note}.")
+    return notes
+
+
+def campaign_rates(campaign: Campaign) -> RateTable:
+    return rate_table(organization=campaign.organization, on=timezone.localdate())
+
+
 def candidate_inputs(campaign: Campaign) -> tuple[CandidateInput, ...]:
+    rates = campaign_rates(campaign)
     candidates = list(campaign.candidates.prefetch_related("deployment_options").order_by("name"))
     runs = list(
         campaign.runs.filter(status=RunStatus.SUCCEEDED).select_related("suite_version__suite")
@@ -138,12 +188,30 @@ def candidate_inputs(campaign: Campaign) -> tuple[CandidateInput, ...]:
             # The slowest of the campaign's endpoint runs: a target must hold on every suite.
             previous = measured_p95.get(run.candidate_id, 0.0)
             measured_p95[run.candidate_id] = max(previous, run.latency_p95_ms)
-    return tuple(candidate_input(c, evidence[c.pk], measured_p95.get(c.pk)) for c in candidates)
+    return tuple(
+        candidate_input(c, evidence[c.pk], rates, measured_p95.get(c.pk)) for c in candidates
+    )
 
 
 def candidate_input(
-    candidate: CandidateModel, evidence: list[SuiteEvidence], measured_p95_ms: float | None = None
+    candidate: CandidateModel,
+    evidence: list[SuiteEvidence],
+    rates: RateTable | None = None,
+    measured_p95_ms: float | None = None,
 ) -> CandidateInput:
+    """The engine's candidate; with `rates`, its options in the reporting currency (an option
+    that cannot be converted is left out); with `measured_p95_ms`, the latency we measured
+    replaces the claimed one."""
+    if rates is None:
+        options = tuple(
+            option_input(o, measured_p95_ms) for o in candidate.deployment_options.all()
+        )
+    else:
+        converted = (
+            in_reporting_currency(o, rates, measured_p95_ms)
+            for o in candidate.deployment_options.all()
+        )
+        options = tuple(o for o in converted if o is not None)
     return CandidateInput(
         id=str(candidate.pk),
         name=candidate.name,
@@ -151,7 +219,7 @@ def candidate_input(
         licence=candidate.licence,
         open_weights=candidate.open_weights,
         vendor_jurisdiction=candidate.vendor_jurisdiction,
-        options=tuple(option_input(o, measured_p95_ms) for o in candidate.deployment_options.all()),
+        options=options,
         evidence=tuple(evidence),
     )
 

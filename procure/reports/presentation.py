@@ -69,6 +69,8 @@ def report_context(snapshot: dict[str, Any], content_hash: str, title: str) -> d
         "notes": rec["notes"],
         "runs": snapshot["runs"],
         "candidates": dated_candidates(snapshot),
+        "currency": snapshot.get("currency", "USD"),
+        "currency_notes": snapshot.get("currency_notes", []),
         "rec": rec,
         "pareto_svg": pareto_chart(plotted, bar),
         "pareto_caption": pareto_caption(plotted, bar),

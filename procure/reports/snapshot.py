@@ -17,6 +17,7 @@ from django.utils import timezone
 from procure.catalog.models import CandidateModel
 from procure.decision import Recommendation
 from procure.profiles.models import TaskProfile
+from procure.reports.evidence import campaign_rates, currency_notes
 from procure.runs.models import Campaign, EvaluationRun
 
 SCHEMA_VERSION = 1
@@ -57,6 +58,10 @@ def build_snapshot(
         },
         "profile": profile_facts(profile),
         "price_stale_days": settings.CATALOG_PRICE_STALE_DAYS,
+        # Every amount the recommendation states is in this currency; other currencies were
+        # converted at the rates noted, or left out (never added as if they were one unit).
+        "currency": campaign.organization.reporting_currency,
+        "currency_notes": currency_notes(campaign, campaign_rates(campaign)),
         "candidates": [
             candidate_facts(c)
             for c in campaign.candidates.prefetch_related("deployment_options").order_by("name")

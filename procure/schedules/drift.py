@@ -134,7 +134,8 @@ def candidate_views(snapshot: dict[str, Any]) -> dict[str, CandidateView]:
             monthly_cost=a["monthly_cost"],
             chosen_option=a["chosen_option"],
             revisions=revisions.get(a["id"], ()),
-            currency=options[0].get("currency", "USD") if options else "USD",
+            currency=snapshot.get("currency")
+            or (options[0].get("currency", "USD") if options else "USD"),
         )
     return views
 

@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from procure.accounts.models import Membership, Organization, Role
-from procure.catalog.buying import Offer, catalog_offers
-from procure.catalog.models import CandidateModel, EvaluationAccess
+from procure.catalog.models import CandidateModel, EvaluationAccess, PriceChange
 from procure.catalog.selectors import candidate_get, candidate_list
 from procure.catalog.services import (
     CandidateInUse,
@@ -27,6 +26,7 @@ from procure.catalog.services import (
 from procure.core.validation import ImportProblem
 from procure.profiles.models import TaskProfile
 from procure.profiles.selectors import profile_list
+from procure.reports.buying import Offer, catalog_offers
 from procure.runs.selectors import run_measured_serving
 
 from .catalog_files import catalog_csv, catalog_data, catalog_from_csv
@@ -129,10 +129,8 @@ def catalog_compare(request: HttpRequest, membership: Membership) -> HttpRespons
         "buying": buying,
         "reporting_currency": organization.reporting_currency,
     }
-    response = render_page(request, membership, "web/catalog/compare.html", context)
-    if problem:
-        response.status_code = 400
-    return response
+    # A wrong selection is explained on the page itself (and the catalog is one click away).
+    return render_page(request, membership, "web/catalog/compare.html", context)
 
 
 @member_view()
@@ -140,9 +138,11 @@ def candidate_detail(
     request: HttpRequest, membership: Membership, candidate_id: int
 ) -> HttpResponse:
     candidate = candidate_get(organization=membership.organization, candidate_id=candidate_id)
+    history = PriceChange.objects.filter(option__candidate=candidate).select_related("option")
     context = {
         "candidate": candidate,
         "access": _access(candidate),
+        "history": history[:50],
         "measured": run_measured_serving(
             organization=membership.organization, candidate_id=candidate.pk
         ),

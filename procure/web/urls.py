@@ -2,7 +2,18 @@
 
 from django.urls import path, register_converter
 
-from . import audit, campaigns, catalog, members, overview, profiles, reports, schedules, suites
+from . import (
+    audit,
+    campaigns,
+    catalog,
+    members,
+    money_settings,
+    overview,
+    profiles,
+    reports,
+    schedules,
+    suites,
+)
 
 
 class ObjectIdConverter:
@@ -102,6 +113,13 @@ urlpatterns = [
         name="report-diff",
     ),
     # Members
+    path("currency/", money_settings.money_page, name="money"),
+    path("currency/save/", money_settings.money_save, name="money-save"),
+    path(
+        "currency/rates/<oid:rate_id>/remove/",
+        money_settings.exchange_rate_remove,
+        name="exchange-rate-remove",
+    ),
     path("members/", members.member_list_page, name="members"),
     path("members/<oid:member_id>/role/", members.member_role, name="member-role"),
     path("members/<oid:member_id>/remove/", members.member_remove, name="member-remove"),

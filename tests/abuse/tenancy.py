@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -19,7 +21,7 @@ from rest_framework.test import APIClient
 
 from procure.accounts.models import Organization, Role
 from procure.accounts.services import member_add, token_create
-from procure.catalog.models import DeploymentOption
+from procure.catalog.models import DeploymentOption, ExchangeRate
 from procure.reports.services import report_generate
 from procure.runs.models import EvaluationRun
 from tests import factories as f
@@ -92,6 +94,9 @@ def tenant(name: str) -> Tenant:
     version = upload_dir(organization, "Legal terms", SAMPLE_SUITES / "legal_terms")
     spare = profile_with(organization, "Spare profile", [version])
     schedule = f.ScheduleFactory(organization=organization, profile=spare)
+    rate = ExchangeRate.objects.create(
+        organization=organization, currency="EUR", rate=Decimal("1.1"), valid_on=date(2026, 1, 1)
+    )
     f.FiringFactory(schedule=schedule, campaign=campaign)
     ids = {
         "candidate_id": run.candidate_id,
@@ -105,6 +110,7 @@ def tenant(name: str) -> Tenant:
         "previous_id": previous.pk,
         "alert_id": alert.pk,
         "member_id": organization.memberships.get(user=users[Role.VIEWER]).pk,
+        "rate_id": rate.pk,
     }
     return Tenant(
         organization=organization,

@@ -9,6 +9,8 @@ organisation can GET (reports as JSON, HTML and PDF text included).
 import json
 import subprocess
 import tempfile
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from evals.openai_server import serve_in_thread
 from procure.accounts.models import Role
 from procure.accounts.services import member_add, organization_get_or_create, token_create
 from procure.audit.models import Action, AuditEvent
-from procure.catalog.models import CandidateModel
+from procure.catalog.models import CandidateModel, ExchangeRate
 from procure.catalog.services import deployment_option_create, evaluation_access_set
 from procure.reports.models import ReportSnapshot
 from procure.reports.services import report_generate
@@ -119,6 +121,9 @@ def test_an_endpoint_key_appears_nowhere_but_at_the_endpoint(celery_worker, arti
         "previous_id": report_generate(organization=org, campaign_id=campaign.pk).pk,
         "alert_id": f.AlertFactory(organization=org, report=report).pk,
         "member_id": org.memberships.get(role=Role.VIEWER).pk,
+        "rate_id": ExchangeRate.objects.create(
+            organization=org, currency="EUR", rate=Decimal("1.1"), valid_on=date(2026, 1, 1)
+        ).pk,
     }
     # An admin reads every page a viewer or editor can, and the members and audit pages too.
     look_at_every_page(search, org, Role.ADMIN, ids)

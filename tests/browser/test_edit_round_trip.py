@@ -79,7 +79,6 @@ def full_candidate(org) -> CandidateModel:
         regions=["us", "eu"],
         input_price_per_mtok=Decimal("0.0750"),
         output_price_per_mtok=Decimal("0.2200"),
-        currency="EUR",
         price_source="genai-prices",
         price_source_model="together/some-model",
         price_reference="genai-prices 0.2.3",
@@ -92,6 +91,7 @@ def full_candidate(org) -> CandidateModel:
         throughput_rps=1.5,
         min_instances=2,
         fixed_monthly_ops=Decimal("1500.50"),
+        currency="EUR",
         price_reference="https://aws.amazon.com/ec2/pricing/on-demand/",
         price_date=date(2025, 7, 1),
     )
@@ -197,3 +197,14 @@ def test_the_member_role_form_round_trips(editor_page: Page, org):
     editor_page.wait_for_load_state("networkidle")
 
     assert fields_of(Membership.objects.get(pk=membership.pk)) == before
+
+
+def test_the_reporting_currency_form_round_trips(editor_page: Page, org):
+    from procure.catalog.rates import reporting_currency_set
+
+    reporting_currency_set(organization=org, currency="EUR")
+    before = fields_of(org)
+
+    save_unchanged(editor_page, "/o/acme/currency/", "Save currency")
+
+    assert fields_of(type(org).objects.get(pk=org.pk)) == before

@@ -6,15 +6,15 @@ Non-money numbers are written by procure.decision.numbers, which the verdict use
 from django import template
 
 from procure.decision import numbers
+from procure.decision.money import format_money
 
 register = template.Library()
 
 
 @register.filter
-def money(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}"
+def money(value: float | None, currency: str | None = None) -> str:
+    """The one money formatter (procure.decision.money); no currency: the report's."""
+    return format_money(value, currency or None, missing="—")
 
 
 @register.filter

@@ -61,3 +61,12 @@ def test_another_organisations_profile_is_not_found(viewer_api, market, org):
     response = viewer_api.get(url(f"candidates/offers/?profile={other.pk}"))
 
     assert response.status_code == 404
+
+
+def test_without_a_profile_or_workload_the_catalog_is_listed_unpriced(viewer_api, market):
+    rows = viewer_api.get(url("candidates/offers/?sort=name")).json()
+
+    assert [(r["candidate"]["name"], r["monthly_cost"], r["eligible"]) for r in rows] == [
+        ("Cheap US", None, True),
+        ("Euro API", None, True),
+    ]

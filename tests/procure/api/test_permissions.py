@@ -19,6 +19,7 @@ OPERATIONS = [
     ("get", ORG + "candidates/", V),
     ("post", ORG + "candidates/", E),
     ("post", ORG + "candidates/import/", E),
+    ("get", ORG + "candidates/offers/", V),
     ("get", ORG + "candidates/{candidate}/", V),
     ("patch", ORG + "candidates/{candidate}/", E),
     ("delete", ORG + "candidates/{candidate}/", E),

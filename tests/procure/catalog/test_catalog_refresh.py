@@ -154,3 +154,51 @@ def test_the_litellm_adapter_reads_its_json_per_token_prices_per_million(tmp_pat
     assert quote.context_window == 1048576
     assert source.lookup("sample_spec") is None
     assert list(source.model_ids()) == ["mistral/mistral-large-4"]
+
+
+def test_a_link_names_a_known_source_and_an_id_on_an_api_option_in_usd():
+    from django.core.exceptions import ValidationError
+
+    from procure.catalog.services import deployment_option_create
+
+    candidate = f.CandidateFactory()
+    base = {"kind": "api", "name": "API", "regions": ["eu"], "input_price_per_mtok": "1",
+            "output_price_per_mtok": "1"}  # fmt: skip
+    for link, field in [
+        ({"price_source": "pricebook"}, "price_source"),
+        ({"price_source": "genai-prices"}, "price_source_model"),
+        ({"price_source": "genai-prices", "price_source_model": "x/y", "currency": "EUR"},
+         "currency"),
+        ({"price_source_model": "x/y"}, "price_source"),
+    ]:  # fmt: skip
+        with pytest.raises(ValidationError) as refused:
+            deployment_option_create(
+                organization=candidate.organization, candidate_id=candidate.pk, **base, **link
+            )
+        assert field in refused.value.message_dict
+
+
+def test_a_linked_option_priced_in_another_currency_is_reported_not_overwritten():
+    option = linked_option()
+    DeploymentOption.objects.filter(pk=option.pk).update(currency="EUR")
+
+    (report,) = catalog_refresh(today=TODAY, sources=["genai-prices"])
+
+    assert "priced in EUR, but genai-prices lists USD; left alone" in report.unknown[0]
+    assert DeploymentOption.objects.get(pk=option.pk).input_price_per_mtok == Decimal("9.00")
+
+
+def test_the_candidate_page_shows_the_price_history(client):
+    from procure.accounts.models import Role
+    from tests.procure.web.conftest import logged_in
+
+    option = linked_option()
+    catalog_refresh(today=TODAY, sources=["genai-prices"])
+    membership = f.MembershipFactory(organization=option.candidate.organization, role=Role.VIEWER)
+    client = logged_in(client, membership.user)
+    slug = option.candidate.organization.slug
+
+    body = client.get(f"/o/{slug}/catalog/{option.candidate.pk}/").content.decode()
+
+    assert 'id="price-history"' in body
+    assert f"genai-prices {SOURCE.version} · anthropic/claude-sonnet-5-5" in body

@@ -113,3 +113,44 @@ def test_how_sure_we_are_gives_the_same_p_value_as_the_verdict(report):
     in_verdict = re.findall(r"p [<=≤] [0-9.e-]+", report.verdict)
 
     assert in_verdict and in_verdict[0] in context["how_sure"]["detail"]
+
+
+def test_a_price_in_another_currency_is_converted_at_the_recorded_rate_and_noted():
+    org = f.OrganizationFactory()
+    from datetime import date
+
+    from procure.catalog.models import ExchangeRate
+
+    campaign = finished_campaign(org, LEGAL_MARKET, allowed_regions=["eu"])
+    euro = campaign.candidates.get(name="Euro General")
+    before = report_generate(organization=org, campaign_id=campaign.pk)
+    euro.deployment_options.update(currency="EUR")
+    ExchangeRate.objects.create(
+        organization=org, currency="EUR", rate=Decimal("2"), valid_on=date(2026, 1, 1)
+    )
+
+    after = report_generate(organization=org, campaign_id=campaign.pk)
+
+    def cost(report):
+        rows = report.snapshot["recommendation"]["candidates"]
+        return next(c["monthly_cost"] for c in rows if c["name"] == "Euro General")
+
+    assert cost(after) == pytest.approx(2 * cost(before))
+    assert after.snapshot["currency"] == "USD"
+    assert after.snapshot["currency_notes"] == [
+        "Euro General — Euro General API: converted from EUR at 2 USD/EUR (rate of 2026-01-01)."
+    ]
+
+
+def test_without_a_rate_a_price_in_another_currency_is_left_out_and_said_so():
+    org = f.OrganizationFactory()
+    campaign = finished_campaign(org, LEGAL_MARKET, allowed_regions=["eu"])
+    campaign.candidates.get(name="Euro General").deployment_options.update(currency="EUR")
+
+    report = report_generate(organization=org, campaign_id=campaign.pk)
+
+    rows = report.snapshot["recommendation"]["candidates"]
+    euro = next(c for c in rows if c["name"] == "Euro General")
+    assert euro["monthly_cost"] is None and not euro["eligible"]
+    (note,) = report.snapshot["currency_notes"]
+    assert note.startswith("Euro General — Euro General API left out: priced in EUR; no EUR→USD")

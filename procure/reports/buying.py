@@ -1,4 +1,5 @@
-"""The catalog read for buying: each candidate's monthly cost for a workload, in the
+"""The catalog read for buying (here, above catalog and profiles, because it reads both and
+the report's evidence inputs): each candidate's monthly cost for a workload, in the
 organisation's reporting currency, and whether a profile's rules allow it (with the reason).
 
 Costs come from the decision engine (procure.decision.cost), eligibility from its hard rules
@@ -13,15 +14,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from procure.accounts.models import Organization
+from procure.catalog.currency import Converted, RateTable, rate_table
+from procure.catalog.models import CandidateModel
+from procure.catalog.staleness import PriceAge, candidate_price_age
 from procure.decision import HardRules, ProfileInput, Weights, Workload
 from procure.decision.cost import monthly_cost
 from procure.decision.sovereignty import check_option, hard_rule_findings
 from procure.profiles.models import TaskProfile
-from procure.reports.evidence import candidate_input, profile_rules, profile_workload
 
-from .currency import Converted, rate_table
-from .models import CandidateModel
-from .staleness import PriceAge, candidate_price_age
+from .evidence import candidate_input, profile_rules, profile_workload
 
 SORTS = ("cost", "name")
 
@@ -68,15 +69,19 @@ def catalog_offers(
     sort: str = "cost",
 ) -> list[Offer]:
     """Every candidate priced for the profile's workload (or the typed one), sorted by monthly
-    cost (unpriced last) or by name."""
+    cost (unpriced last) or by name. Without either, every candidate unpriced and eligible."""
+    rules: ProfileInput | None = None
     if profile is not None:
         rules = pricing_profile(profile_workload(profile), profile_rules(profile), profile)
     elif workload is not None:
         rules = pricing_profile(workload)
-    else:
-        raise ValueError("a profile or a workload is needed to price the catalog")
     rates = rate_table(organization=organization, on=on)
-    offers = [_offer(candidate, rules, rates.convert, on) for candidate in candidates]
+    offers = [
+        _offer(candidate, rules, rates, on)
+        if rules is not None
+        else Offer(candidate, None, None, True, (), candidate_price_age(candidate, today=on))
+        for candidate in candidates
+    ]
     if sort == "name":
         return sorted(offers, key=lambda o: o.candidate.name.casefold())
     return sorted(
@@ -89,7 +94,7 @@ def catalog_offers(
     )
 
 
-def _offer(candidate: CandidateModel, profile: ProfileInput, convert, on: date) -> Offer:  # type: ignore[no-untyped-def]
+def _offer(candidate: CandidateModel, profile: ProfileInput, rates: RateTable, on: date) -> Offer:
     options = list(candidate.deployment_options.all())
     engine_candidate = candidate_input(candidate, [])
     checks = tuple(check_option(option, profile) for option in engine_candidate.options)
@@ -98,7 +103,7 @@ def _offer(candidate: CandidateModel, profile: ProfileInput, convert, on: date) 
     )
     usable = [opt for opt, check in zip(options, checks, strict=True) if check.usable]
     costed = [
-        (convert(monthly_cost(engine_option, profile.workload), option.currency), option)
+        (rates.convert(monthly_cost(engine_option, profile.workload), option.currency), option)
         for option, engine_option in zip(options, engine_candidate.options, strict=True)
         if option in (usable or options)
     ]
