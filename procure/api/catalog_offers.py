@@ -75,6 +75,10 @@ class OfferOutputSerializer(serializers.Serializer[Any]):
 
 
 class CatalogOffersApi(OrganizationApi):
+    # One page of every candidate (the catalog is small and a cheapest-first sort must see all):
+    # no pagination, and the schema says so.
+    pagination_class = None
+
     @extend_schema(
         tags=TAGS,
         parameters=[OffersQuerySerializer],
