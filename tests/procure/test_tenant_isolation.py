@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 from django.db.models import Model, QuerySet
+from django.utils import timezone
 
 import procure
 from procure.catalog.services import candidate_update
 from procure.profiles.services import profile_save
+from procure.runs.models import RunStatus
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +64,14 @@ def tenant_rows(organization) -> dict[str, Model]:
     profile = f.ProfileFactory(organization=organization)
     f.ProfileSuiteFactory(profile=profile, suite=suite)
     campaign = f.CampaignFactory(organization=organization, profile=profile)
-    run = f.RunFactory(organization=organization, candidate=candidate, suite_version=version)
+    run = f.RunFactory(
+        organization=organization,
+        candidate=candidate,
+        suite_version=version,
+        status=RunStatus.SUCCEEDED,
+        finished_at=timezone.now(),
+        latency_p95_ms=120.0,  # an endpoint run with measured serving figures
+    )
     campaign.runs.add(run)
     f.MetricResultFactory(run=run)
     f.SampleResultFactory(run=run)
@@ -114,9 +123,10 @@ def test_a_selector_never_returns_another_organisations_rows(selector):
         except Exception as exc:
             assert type(exc).__name__ == "DoesNotExist"
         else:
-            assert isinstance(theirs, QuerySet) and not theirs.exists(), theirs
+            # A selector of "the latest such row, if any" answers None for another's id.
+            assert theirs is None or (isinstance(theirs, QuerySet) and not theirs.exists()), theirs
         own = selector(organization=org_a, **{name: param_value(name, rows_a) for name in required})
-        results = list(own) if isinstance(own, QuerySet) else [own]
+        results = list(own) if isinstance(own, QuerySet) else [own] if own is not None else []
     else:
         results = list(selector(organization=org_a))
         for name in optional_ids:
