@@ -1,4 +1,4 @@
-"""The README's "Scripting with the API" example, run verbatim with bash against a live server
+"""docs/api.md's example (the README links to it), run verbatim with bash against a live server
 and a real Celery worker: register, upload, profile, launch, wait, download the PDF."""
 
 import os
@@ -21,11 +21,11 @@ MARKER = "<!-- api-example:"
 
 
 def readme_example() -> str:
-    """The first ```bash block after the marker comment in README.md."""
-    readme = (ROOT / "README.md").read_text()
+    """The first ```bash block after the marker comment in docs/api.md."""
+    readme = (ROOT / "docs" / "api.md").read_text()
     after = readme[readme.index(MARKER) :]
     match = re.search(r"```bash\n(.*?)```", after, re.DOTALL)
-    assert match, "README.md lost its API example"
+    assert match, "docs/api.md lost its API example"
     return match.group(1)
 
 
