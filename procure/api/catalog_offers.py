@@ -77,7 +77,7 @@ class OfferOutputSerializer(serializers.Serializer[Any]):
 class CatalogOffersApi(OrganizationApi):
     # One page of every candidate (the catalog is small and a cheapest-first sort must see all):
     # no pagination, and the schema says so.
-    pagination_class = None
+    pagination_class = None  # type: ignore[assignment]
 
     @extend_schema(
         tags=TAGS,
