@@ -6,7 +6,9 @@ task's `process_results` Python, which uploads may not carry. Here they are prod
 TaskManager builds any task, and an upload only names them. For a `generate_until` task
 lm-eval calls a registered metric as `fn(references=[target], predictions=[generation],
 **options)` (`ConfigurableTask.process_results`), the options being the other keys of the
-`metric_list` entry (here `rel_tol` and `abs_tol` of `numeric_match`).
+`metric_list` entry (here `rel_tol` and `abs_tol` of `numeric_match`). `mc2` scores
+multiple-choice log-likelihoods, which lm-eval never hands to a registered metric: the runner
+calls `attach_product_metrics` on each task it loads.
 
 With several targets per item (a target that renders a list), lm-eval scores each target and
 keeps `1.0 if any(scores) else 0.0`: right for the 0/1 metrics `em_squad` and
@@ -21,9 +23,6 @@ import re
 import string
 from collections.abc import Sequence
 from typing import Any
-
-# The metrics and the output type whose results carry them: every one scores generated text.
-PRODUCT_METRICS = ("f1_squad", "em_squad", "numeric_match")
 
 _PUNCTUATION = frozenset(string.punctuation)
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -102,6 +101,49 @@ def numeric_match(
     return numbers_match(_one(predictions), _one(references), rel_tol, abs_tol)
 
 
+def mc2_mass(loglikelihoods: Sequence[float], gold: Sequence[int]) -> float:
+    """TruthfulQA's mc2: the probability mass on the true choices, normalised over all
+    choices (softmax of the log-likelihoods, summed over the gold indexes)."""
+    top = max(loglikelihoods)
+    weights = [math.exp(ll - top) for ll in loglikelihoods]
+    return sum(weights[index] for index in set(gold)) / sum(weights)
+
+
+def mc2(*_: Any, **__: Any) -> float:
+    """Registered so lm-eval finds the name; the score comes from `attach_product_metrics`."""
+    raise RuntimeError("mc2 is computed by attach_product_metrics, not called by lm-eval")
+
+
+def attach_product_metrics(task: Any) -> None:
+    """Make a multiple-choice task that names `mc2` report it per item.
+
+    lm-eval's `ConfigurableTask.process_results` only returns the multiple-choice metrics it
+    knows, so the task's own `process_results` is wrapped (this task object only, once) to
+    add `mc2` from the choices' log-likelihoods and the gold index or indexes, resolved as
+    lm-eval resolves them. lm-eval then aggregates, logs and reports it like its own metrics.
+    """
+    if (
+        getattr(task, "OUTPUT_TYPE", None) != "multiple_choice"
+        or "mc2" not in getattr(task, "_metric_fn_list", {})
+        or getattr(task, "_procure_mc2", False)
+    ):
+        return
+    original = task.process_results
+
+    def process_results(doc: Any, results: Any) -> dict[str, Any]:
+        scores = dict(original(doc, results))
+        choices = task.doc_to_choice(doc)
+        loglikelihoods = [float(ll) for ll, _ in results][: len(choices)]
+        gold = task.doc_to_text(doc) if task.multiple_input else task.doc_to_target(doc)
+        golds = gold if isinstance(gold, list) else [gold]
+        indexes = [choices.index(g) if isinstance(g, str) else int(g) for g in golds]
+        scores["mc2"] = mc2_mass(loglikelihoods, indexes)
+        return scores
+
+    task.process_results = process_results
+    task._procure_mc2 = True
+
+
 def register_with_lm_eval() -> None:
     """Add the product metrics to lm-eval's registry (idempotent). Call before building tasks:
     lm-eval looks a metric up when it builds the task, and an unknown name would make it try
@@ -113,6 +155,7 @@ def register_with_lm_eval() -> None:
         ("f1_squad", f1_squad),
         ("em_squad", em_squad),
         ("numeric_match", numeric_match),
+        ("mc2", mc2),
     ):
         if name not in registry.metric_registry:
             registry.register_metric(metric=name, higher_is_better=True, aggregation="mean")(

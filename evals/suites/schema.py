@@ -68,6 +68,7 @@ METRICS: Mapping[str, Metric] = {
     "f1_squad": Metric(_GEN, "mean", True),
     "em_squad": Metric(_GEN, "mean", True),
     "numeric_match": Metric(_GEN, "mean", True),
+    "mc2": Metric(_MC, "mean", True),
 }
 # lm_eval.api.registry.DEFAULT_METRIC_REGISTRY: what lm-eval scores when metric_list is absent.
 DEFAULT_METRICS: Mapping[str, tuple[str, ...]] = {

@@ -4,6 +4,7 @@ on fixed examples, and how validation accepts them."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import string
 from collections import Counter
@@ -17,6 +18,7 @@ from evals.suites.metrics import (
     em_squad,
     f1_squad,
     first_number,
+    mc2_mass,
     normalize_answer,
     numeric_match,
     register_with_lm_eval,
@@ -250,3 +252,55 @@ def test_f1_squad_is_refused_with_several_targets_per_item_but_em_squad_is_not()
 
     upload["qa.yaml"] = upload["qa.yaml"].replace(b"f1_squad", b"em_squad")
     assert problems(upload) == []
+
+
+# --- mc2: the reference is lm-eval's own TruthfulQA scorer, imported from the installed
+# lm_eval/tasks/truthfulqa/utils.py (`process_results_mc2`: softmax of the log-likelihoods,
+# mass where mc2_targets.labels is 1).
+@pytest.mark.parametrize(
+    ("loglikelihoods", "labels"),
+    [
+        ([-1.0, -2.0, -3.0], [1, 0, 0]),
+        ([-1.0, -2.0, -3.0, -0.5], [1, 1, 0, 0]),
+        ([-12.5, -7.25, -30.0, -8.0, -9.5], [1, 1, 1, 0, 0]),
+        ([-0.1, -0.1], [1, 0]),
+        ([-40.0, -41.0, -39.5], [0, 1, 0]),
+    ],
+)
+def test_mc2_equals_lm_evals_truthfulqa_scorer(
+    loglikelihoods: list[float], labels: list[int]
+) -> None:
+    from lm_eval.tasks.truthfulqa.utils import process_results_mc2
+
+    results = [(ll, False) for ll in loglikelihoods]
+    reference = process_results_mc2({"mc2_targets": {"labels": labels}}, results)["acc"]
+    gold = [index for index, label in enumerate(labels) if label == 1]
+
+    assert mc2_mass(loglikelihoods, gold) == pytest.approx(reference, rel=1e-12)
+
+
+def test_mc2_stays_finite_where_exp_underflows() -> None:
+    assert mc2_mass([-2000.0, -2000.0, -2001.0], [0, 1]) == pytest.approx(2 / (2 + math.exp(-1)))
+
+
+def mc_upload(metric_list: str, target: str = "answer") -> dict[str, bytes]:
+    rows = [{"question": "Which are fruit?", "choices": ["apple", "pear", "stone"], "gold": [0, 1]}]
+    task = (
+        "task: procure_mc\n"
+        "dataset_path: json\n"
+        "dataset_kwargs:\n  data_files:\n    test: mc.jsonl\n"
+        "test_split: test\n"
+        "output_type: multiple_choice\n"
+        'doc_to_text: "Q: {{ question }}\\nA:"\n'
+        "doc_to_choice: choices\n"
+        f"doc_to_target: {target}\n"
+        f"metric_list:\n{metric_list}"
+    )
+    data = "".join(json.dumps(row) + "\n" for row in rows)
+    return {"mc.yaml": task.encode(), "mc.jsonl": data.encode()}
+
+
+def test_mc2_is_accepted_on_multiple_choice_only() -> None:
+    assert problems(mc_upload("  - metric: mc2\n  - metric: acc\n", "gold")) == []
+    (message,) = problems(gen_upload("  - metric: mc2\n"))
+    assert "the metric 'mc2' does not apply to generate_until tasks" in message

@@ -102,3 +102,70 @@ def test_f1_squad_and_em_squad_score_each_item_as_the_squad_script_does(
     by_metric = {m.metric: m.value for m in result.metrics if m.task == TASK}
     assert by_metric["f1_squad"] == pytest.approx(sum(expected_f1.values()) / len(targets))
     assert by_metric["em_squad"] == pytest.approx(sum(expected_em.values()) / len(targets))
+
+
+MC_TASK = "procure_truthish"
+# Choices in the tiny model's vocabulary, so their likelihoods are close and mass splits.
+MC_ROWS = [
+    {
+        "q": "The licensee may",
+        "choices": ["copy", "use", "modify"],
+        "gold": [0, 2],
+    },
+    {"q": "The licensor may", "choices": ["copy", "license"], "gold": [1]},
+    {"q": "The holder may", "choices": ["modify", "distribute", "copy", "use"], "gold": [0, 1]},
+    {"q": "The user may", "choices": ["use", "copy", "modify"], "gold": [2]},
+]
+
+
+def test_mc2_per_item_equals_lm_evals_truthfulqa_scorer_through_the_runner(
+    checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lm_eval
+    from lm_eval.tasks.truthfulqa.utils import process_results_mc2
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    task = (
+        f"task: {MC_TASK}\n"
+        "dataset_path: json\n"
+        "dataset_kwargs:\n  data_files:\n    test: mc.jsonl\n"
+        "test_split: test\n"
+        "output_type: multiple_choice\n"
+        "doc_to_text: q\n"
+        "doc_to_choice: choices\n"
+        "doc_to_target: gold\n"
+        "metric_list:\n  - metric: mc2\n  - metric: acc\n"
+    )
+    rows = "".join(json.dumps(row) + "\n" for row in MC_ROWS)
+    suite = materialise_suite(
+        {"mc.yaml": task.encode(), "mc.jsonl": rows.encode()}, tmp_path / "mc"
+    )
+    spec = RunSpec(hf_model(checkpoint), suite.directory, (MC_TASK,))
+
+    result = run(spec)
+
+    # The reference: lm-eval's own scorer on the log-likelihoods lm-eval itself computes.
+    loaded = load_model(hf_model(checkpoint), batch_size=spec.batch_size)
+    logged: Any = lm_eval.simple_evaluate(
+        model=loaded.lm,
+        tasks=[MC_TASK],
+        task_manager=new_task_manager(suite.directory),
+        log_samples=True,
+    )
+    expected = {}
+    for sample in logged["samples"][MC_TASK]:
+        row = MC_ROWS[sample["doc_id"]]
+        labels = [int(i in row["gold"]) for i in range(len(row["choices"]))]
+        results = [tuple(pair) for pair in sample["filtered_resps"]]
+        doc = {"mc2_targets": {"labels": labels}}
+        expected[sample["doc_id"]] = float(process_results_mc2(doc, results)["acc"])
+    scores = {s.doc_id: s.value for s in result.samples if s.metric == "mc2"}
+    assert scores == pytest.approx(expected, rel=1e-9)
+    assert len(scores) == len(MC_ROWS) and all(0 <= v <= 1 for v in scores.values())
+    # Not only 0/1 accuracy in disguise: some items split their mass.
+    assert sum(0.01 < v < 0.99 for v in scores.values()) >= 2, scores
+    by_metric = {m.metric: m for m in result.metrics if m.task == MC_TASK}
+    assert by_metric["mc2"].value == pytest.approx(sum(expected.values()) / len(MC_ROWS))
+    assert by_metric["mc2"].n == len(MC_ROWS) and by_metric["mc2"].stderr is not None
+    assert "acc" in by_metric  # lm-eval's own metrics are still reported beside it
