@@ -34,6 +34,7 @@ from evals.redact import redact, redact_error
 from evals.serving import RequestTimer
 from evals.spec import EvalError, MetricResult, RunResult, RunSpec, SampleScore, SuiteError
 from evals.suites.groups import group_metrics, read_groups
+from evals.suites.metrics import attach_product_metrics
 from evals.warm import WarmCache, default_cache, new_task_manager
 
 logger = logging.getLogger(__name__)
@@ -135,6 +136,8 @@ def _evaluate(
 
     def tasks_loaded(tasks: Mapping[str, Any]) -> None:
         check_compatibility(spec.model, {t.OUTPUT_TYPE for t in tasks.values()})
+        for task in tasks.values():
+            attach_product_metrics(task)
         tracker.watch_tasks(tasks.values())
 
     _forget_api_header(loaded.lm)

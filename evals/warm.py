@@ -169,6 +169,10 @@ def new_task_manager(suite_dir: str) -> Any:
     (about 4 s per manager) and cannot shadow or be confused with a suite's task names."""
     from lm_eval.tasks import TaskManager
 
+    from evals.suites.metrics import register_with_lm_eval
+
+    # Suites may name the product's metrics; lm-eval looks them up when it builds a task.
+    register_with_lm_eval()
     return TaskManager(include_path=suite_dir, include_defaults=False)
 
 

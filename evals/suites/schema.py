@@ -64,6 +64,11 @@ METRICS: Mapping[str, Metric] = {
     "word_perplexity": Metric(_ROLLING, "weighted_perplexity", False),
     "byte_perplexity": Metric(_ROLLING, "weighted_perplexity", False),
     "bits_per_byte": Metric(_ROLLING, "bits_per_byte", False),
+    # Ours (evals/suites/metrics.py), registered in the worker before lm-eval builds tasks.
+    "f1_squad": Metric(_GEN, "mean", True),
+    "em_squad": Metric(_GEN, "mean", True),
+    "numeric_match": Metric(_GEN, "mean", True),
+    "mc2": Metric(_MC, "mean", True),
 }
 # lm_eval.api.registry.DEFAULT_METRIC_REGISTRY: what lm-eval scores when metric_list is absent.
 DEFAULT_METRICS: Mapping[str, tuple[str, ...]] = {
@@ -77,6 +82,11 @@ _EXACT_MATCH_OPTIONS: Mapping[str, Check] = {
     "ignore_punctuation": boolean,
     "ignore_numbers": boolean,
     "regexes_to_ignore": list_of(regex, 20),
+}
+# numeric_match: |predicted - target| <= max(rel_tol * |target|, abs_tol).
+_NUMERIC_OPTIONS: Mapping[str, Check] = {
+    "rel_tol": number(0, 1),
+    "abs_tol": number(0, 1e12),
 }
 _REGEX_OPTIONS: Mapping[str, Check] = {
     "regex_pattern": regex,
@@ -199,6 +209,7 @@ _METRIC_OPTIONS: Mapping[str, Mapping[str, Check]] = {
         "aggregation": _aggregation(metric, rule),
         "higher_is_better": boolean,
         **(_EXACT_MATCH_OPTIONS if metric == "exact_match" else {}),
+        **(_NUMERIC_OPTIONS if metric == "numeric_match" else {}),
     }
     for metric, rule in METRICS.items()
 }
@@ -402,6 +413,8 @@ def _metrics(reader: Reader, entries: list[Any] | None, output_type: str) -> lis
                 f"the metric '{entry['metric']}' does not apply to {output_type} tasks "
                 f"(these do: {', '.join(fits)})"
             )
+            if entry["metric"] == "f1" and output_type == "generate_until":
+                message += "; for token F1 of generated text as SQuAD scores it, write f1_squad"
             reader.report(("metric_list", index, "metric"), message)
         cleaned.append(
             {"aggregation": rule.aggregation, "higher_is_better": rule.higher_is_better, **entry}

@@ -14,6 +14,7 @@ from evals.suites.builtin_names import builtin_task_names
 from evals.suites.checks import Reader
 from evals.suites.data import DataFile, read_data
 from evals.suites.files import DATA_SUFFIXES, YAML_SUFFIXES, check_files, is_ignored, is_yaml
+from evals.suites.metrics import first_number
 from evals.suites.prompts import TEMPLATE_KEYS, ItemError, TaskPrompts, build_item
 from evals.suites.report import Problem, SuiteReport, content_hash
 from evals.suites.schema import GROUP, check_task
@@ -357,12 +358,14 @@ class _Run:
         # lm-eval decides from the first evaluated row whether each choice has its own
         # context (`multiple_input`); rows of the other form would be mis-scored.
         per_choice: bool | None = None
+        metrics = {entry.get("metric") for entry in config.get("metric_list") or [] if entry}
         for name in sorted({name for names in splits.values() for name in names}):
             data = self.data[name]
             assert data is not None  # parsed by the caller
             for index, row in enumerate(data.rows):
                 try:
                     item = build_item(prompts, config["output_type"], row)
+                    check_metric_targets(metrics, item["target"])
                     if per_choice is None:
                         per_choice = "gold" in item
                     elif per_choice != ("gold" in item):
@@ -406,6 +409,23 @@ class _Run:
             if name.lower().endswith(DATA_SUFFIXES) and name not in used:
                 message = "no task reads this file; remove it or list it in data_files"
                 self.problems.append(Problem(name, None, "", message))
+
+
+def check_metric_targets(metrics: set[Any], target: Any) -> None:
+    """Targets the product metrics (evals/suites/metrics.py) can score correctly."""
+    if "f1_squad" in metrics and isinstance(target, list):
+        raise ItemError(
+            "metric_list",
+            "f1_squad needs one target text per item: with a list of targets lm-eval keeps "
+            "only whether any F1 is above 0; give one target, or use em_squad",
+        )
+    if "numeric_match" in metrics:
+        for text in target if isinstance(target, list) else [target]:
+            if first_number(str(text)) is None:
+                raise ItemError(
+                    "metric_list",
+                    f"numeric_match needs a number in every target; {str(text)[:40]!r} has none",
+                )
 
 
 def _fewshot_split(config: Mapping[str, Any]) -> str | None:
