@@ -18,13 +18,16 @@ from .dispatch import report_generate_queue
 from .models import ReportSnapshot
 
 BATCH = 50
+# A campaign's finish and its report are stamped by the clocks of two hosts; a report up to
+# this much "before" the finish still counts as the report of that finish.
+CLOCK_SKEW = timedelta(seconds=60)
 
 
 def campaigns_without_report() -> list[int]:
     """Campaigns finished (succeeded or failed) a while ago with no report made since."""
     now = timezone.now()
     reported = ReportSnapshot.objects.filter(
-        campaign=OuterRef("pk"), created_at__gte=OuterRef("finished_at")
+        campaign=OuterRef("pk"), created_at__gte=OuterRef("finished_at") - CLOCK_SKEW
     )
     return list(
         Campaign.objects.filter(

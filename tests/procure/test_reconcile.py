@@ -111,6 +111,12 @@ def test_a_campaign_finished_again_after_a_retry_needs_a_new_report(db):
 
     assert campaigns_without_report() == [campaign.pk]
 
+    # Not when the report is only seconds "older" than the finish: two hosts' clocks differ.
+    ReportSnapshot.objects.filter(pk=report.pk).update(
+        created_at=timezone.now() - LONG_AGO - timedelta(seconds=20)
+    )
+    assert campaigns_without_report() == []
+
 
 def test_a_firing_waiting_for_a_report_that_exists_is_compared_once(celery_worker):
     org = f.OrganizationFactory()
