@@ -15,7 +15,8 @@ class ReportsConfig(AppConfig):
 
 def _queue_report(sender: Any, campaign_id: int, **kwargs: Any) -> None:
     # Every finished campaign gets its report, made by a worker (decisions and charts take
-    # seconds, too long for the request or task that finished the campaign).
-    from .tasks import generate_for_campaign
+    # seconds, too long for the request or task that finished the campaign). If this message
+    # is lost, housekeeping sends it again (housekeeping.py).
+    from .dispatch import report_generate_queue
 
-    generate_for_campaign.delay(campaign_id)
+    report_generate_queue(campaign_id)

@@ -27,6 +27,31 @@ def campaign_recommendation(campaign: Campaign) -> Recommendation:
 
 
 @transaction.atomic
+def report_generate_routine(*, campaign_id: int) -> ReportSnapshot | None:
+    """The report a finished campaign gets from a worker, made once per finish.
+
+    The campaign's row is locked, so two messages for the same campaign (the one sent when it
+    finished and the one housekeeping sends again) are decided one after the other: the second
+    finds the first's report and makes none. None: not finished, or already reported.
+    """
+    campaign = (
+        Campaign.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .filter(pk=campaign_id)
+        .first()
+    )
+    if campaign is None or campaign.status not in (CampaignStatus.SUCCEEDED, CampaignStatus.FAILED):
+        return None
+    reported = campaign.reports.all()
+    if campaign.finished_at is not None:
+        # A retried campaign finishes again; that finish deserves a report of its own.
+        reported = reported.filter(created_at__gte=campaign.finished_at)
+    if reported.exists():
+        return None
+    return report_generate(organization=campaign.organization, campaign_id=campaign.pk)
+
+
+@transaction.atomic
 def report_generate(
     *, organization: Organization, campaign_id: int, user: User | None = None
 ) -> ReportSnapshot:

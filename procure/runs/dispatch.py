@@ -25,3 +25,14 @@ def queue_run(run: EvaluationRun, *, countdown: int = 0) -> None:
         soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
         time_limit=settings.CELERY_TASK_TIME_LIMIT,
     )
+
+
+# The reconcile steps of the apps above runs (they finish what follows a campaign), sent by name
+# so runs never imports them: reports (a finished campaign's report), then schedules (the
+# firing's comparison, the alert's e-mail).
+RECONCILE_ABOVE = ("reports.reconcile", "schedules.reconcile")
+
+
+def queue_reconcile_above() -> None:
+    for name in RECONCILE_ABOVE:
+        current_app.send_task(name, queue="housekeeping")

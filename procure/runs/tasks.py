@@ -2,7 +2,7 @@ from celery import shared_task
 
 from .dispatch import queue_run
 from .execution import run_execute
-from .housekeeping import runs_requeue_stale
+from .housekeeping import housekeeping_pass
 from .models import EvaluationRun
 
 
@@ -14,6 +14,7 @@ def execute_run(self, run_id: int) -> str:  # type: ignore[no-untyped-def]
     return outcome.status
 
 
+# The beat entry keeps its name from when housekeeping only re-sent runs.
 @shared_task(name="runs.requeue_stale", queue="housekeeping")
-def requeue_stale() -> list[int]:
-    return runs_requeue_stale()
+def requeue_stale() -> dict[str, list[int]]:
+    return housekeeping_pass()

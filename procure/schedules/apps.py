@@ -19,14 +19,15 @@ class SchedulesConfig(AppConfig):
 
 
 def _queue_comparison(sender: Any, report_id: int, **kwargs: Any) -> None:
+    from .dispatch import compare_queue
     from .models import Comparison, ScheduleFiring
-    from .tasks import compare
 
-    # Only a scheduled campaign's report is compared (and alerted on).
+    # Only a scheduled campaign's report is compared (and alerted on). A lost message is sent
+    # again by housekeeping (housekeeping.py).
     if ScheduleFiring.objects.filter(
         campaign__reports=report_id, comparison=Comparison.PENDING
     ).exists():
-        compare.delay(report_id)
+        compare_queue(report_id)
 
 
 def _remove_beat_entry(sender: Any, instance: Any, **kwargs: Any) -> None:

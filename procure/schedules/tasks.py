@@ -7,6 +7,7 @@ from celery import Task, shared_task
 from django.utils import timezone
 
 from .alerts import alert_email, firing_compare
+from .housekeeping import schedules_reconcile
 from .services import schedule_fire
 
 logger = logging.getLogger(__name__)
@@ -55,3 +56,8 @@ def compare(report_id: int) -> str:
 )
 def email_alert(alert_id: int) -> int:
     return alert_email(alert_id=alert_id)
+
+
+@shared_task(name="schedules.reconcile", queue="housekeeping")
+def reconcile() -> dict[str, list[int]]:
+    return schedules_reconcile()

@@ -215,6 +215,11 @@ RUN_REQUEUE_AFTER_SECONDS = env.int("RUN_REQUEUE_AFTER_SECONDS", default=900)
 RUN_MAX_ATTEMPTS = env.int("RUN_MAX_ATTEMPTS", default=5)
 RUN_RETRY_BACKOFF_SECONDS = env.int("RUN_RETRY_BACKOFF_SECONDS", default=20)
 RUN_BATCH_SIZE = env.int("RUN_BATCH_SIZE", default=32)
+# Housekeeping also finishes what a lost message or a dead worker left half-done (a campaign
+# without its report, a firing not compared, an alert not e-mailed), once the normal path has
+# had RECONCILE_AFTER_SECONDS to do it, for work of the last RECONCILE_WITHIN_DAYS days.
+RECONCILE_AFTER_SECONDS = env.int("RECONCILE_AFTER_SECONDS", default=120)
+RECONCILE_WITHIN_DAYS = env.int("RECONCILE_WITHIN_DAYS", default=7)
 # Endpoint capability probes (evals.probe): how long one probe request may take, and how long
 # a stored answer is trusted before a campaign is queued.
 ENDPOINT_PROBE_TIMEOUT_SECONDS = env.float("ENDPOINT_PROBE_TIMEOUT_SECONDS", default=20.0)

@@ -21,6 +21,8 @@ RECOVERY = {
     "RUN_HOUSEKEEPING_SECONDS": "2",
     "RUN_REQUEUE_AFTER_SECONDS": "6",
     "RUN_MAX_ATTEMPTS": "3",
+    # A campaign's report, comparison or e-mail whose message was lost is sent again after 3 s.
+    "RECONCILE_AFTER_SECONDS": "3",
 }
 
 

@@ -7,9 +7,10 @@ import pytest
 import redis
 from django.conf import settings
 
-from procure.runs.dispatch import EXECUTE_RUN, queue_run
+from procure.reports.dispatch import GENERATE_FOR_CAMPAIGN
+from procure.runs.dispatch import EXECUTE_RUN, RECONCILE_ABOVE, queue_run
 from procure.runs.models import EvaluationRun
-from procure.schedules.dispatch import EMAIL_ALERT, email_alert_queue
+from procure.schedules.dispatch import COMPARE, EMAIL_ALERT, email_alert_queue
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -48,4 +49,5 @@ def test_the_names_sent_are_registered_tasks():
     from procure.celery import app
 
     app.loader.import_default_modules()
-    assert {EXECUTE_RUN, EMAIL_ALERT} <= set(app.tasks)
+    sent = {EXECUTE_RUN, EMAIL_ALERT, COMPARE, GENERATE_FOR_CAMPAIGN, *RECONCILE_ABOVE}
+    assert sent <= set(app.tasks)
