@@ -215,6 +215,12 @@ RUN_REQUEUE_AFTER_SECONDS = env.int("RUN_REQUEUE_AFTER_SECONDS", default=900)
 RUN_MAX_ATTEMPTS = env.int("RUN_MAX_ATTEMPTS", default=5)
 RUN_RETRY_BACKOFF_SECONDS = env.int("RUN_RETRY_BACKOFF_SECONDS", default=20)
 RUN_BATCH_SIZE = env.int("RUN_BATCH_SIZE", default=32)
+# Torch threads per worker process (set when the pool process starts). Threads × worker
+# concurrency should not exceed the host's cores: see docs/performance.md. 0 keeps torch's
+# default (one thread per core).
+EVAL_TORCH_THREADS = env.int("EVAL_TORCH_THREADS", default=1)
+if EVAL_TORCH_THREADS < 0:
+    raise ImproperlyConfigured("EVAL_TORCH_THREADS must be 0 (torch's default) or more")
 # Endpoint capability probes (evals.probe): how long one probe request may take, and how long
 # a stored answer is trusted before a campaign is queued.
 ENDPOINT_PROBE_TIMEOUT_SECONDS = env.float("ENDPOINT_PROBE_TIMEOUT_SECONDS", default=20.0)
