@@ -75,6 +75,7 @@ stop:
 bench: services install
 	$(BIN)/python bench/bench_decision.py
 	$(BIN)/python bench/bench_eval.py
+	$(BIN)/python bench/bench_request_cache.py
 	$(BIN)/python bench/bench_load.py
 
 clean:

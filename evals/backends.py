@@ -419,3 +419,13 @@ def _seconds(raw: str | None) -> float | None:
         return float(raw) if raw is not None else None
     except ValueError:
         return None
+
+
+def pin_torch_threads(threads: int) -> int:
+    """Limit torch's intra-op threads in this process to `threads` (0: leave torch's default)
+    and return the number in effect. Results do not depend on it; speed does."""
+    import torch
+
+    if threads > 0:
+        torch.set_num_threads(threads)
+    return int(torch.get_num_threads())

@@ -7,7 +7,12 @@ generate_until, ...) to the model in a single call. Two hooks give progress anyw
   requests answered from lm-eval's request cache, and tags exceptions as the model's.
 - `CountingHook` replaces the model's cache hook, which lm-eval's hf, vllm and API backends
   call once per answer as they produce it (to fill the request cache), so progress advances
-  request by request inside a call.
+  request by request inside a call. It counts, and hands the answer to our `RequestCache` to
+  hold in memory: nothing is written per answer.
+
+`ProgressLM` also stands in for lm-eval's `CachingLM` (see `evals.request_cache` for why): it
+looks a call's requests up in the request cache in one batch, sends the model only the rest,
+and writes the new answers once per call.
 
 Feeding the model its requests in chunks would also give progress, but it breaks lm-eval's
 batching across the whole call: on a multiple-choice suite it doubled the number of forward
@@ -26,6 +31,7 @@ from typing import Any
 from lm_eval.api.model import LM, CacheHook
 
 from evals.generation import cut_at_stop, stop_sequences
+from evals.request_cache import RequestCache
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -129,16 +135,17 @@ class RequestTracker:
 
 
 class CountingHook(CacheHook):
-    """A cache hook that counts each answer, then stores it like lm-eval's own hook would
-    when a request cache is attached (`dbdict`)."""
+    """A cache hook that counts each answer and, when the run has a request cache, hands it
+    over to be held until the call ends (so answers computed before a failure are kept)."""
 
-    def __init__(self, tracker: RequestTracker, dbdict: Any = None) -> None:
+    def __init__(self, tracker: RequestTracker, cache: RequestCache | None = None) -> None:
         super().__init__(None)
-        self.dbdict = dbdict
         self._tracker = tracker
+        self._cache = cache
 
     def add_partial(self, attr: str, req: Any, res: Any) -> None:
-        super().add_partial(attr, req, res)
+        if self._cache is not None:
+            self._cache.hold(attr, req, res)
         self._tracker.answered_one()
 
 
@@ -146,17 +153,19 @@ class ProgressLM(LM):
     """An lm-eval `LM` that forwards to `inner`, reporting to a tracker.
 
     Everything else (tokenizer, model info, rank...) is delegated to `inner`, so lm-eval sees
-    the real model's properties. The request cache that lm-eval attaches is remembered in
-    `attached_hook`, so the runner can close it and detach it after the run: a warm model must
-    not keep writing into the previous run's cache file.
+    the real model's properties. With `cache`, requests found there never reach the model
+    (pass no `use_cache` to lm-eval then). The caller detaches the hook from `inner` after the
+    run: a warm model must not keep feeding the previous run's cache.
     """
 
-    def __init__(self, inner: Any, tracker: RequestTracker) -> None:
+    def __init__(
+        self, inner: Any, tracker: RequestTracker, cache: RequestCache | None = None
+    ) -> None:
         super().__init__()
         self._inner = inner
         self._tracker = tracker
-        self.attached_hook: CacheHook | None = None
-        inner.set_cache_hook(CountingHook(tracker))
+        self._cache = cache
+        inner.set_cache_hook(CountingHook(tracker, cache))
 
     def __getattr__(self, name: str) -> Any:
         # Only called for names not found on ProgressLM itself.
@@ -190,10 +199,6 @@ class ProgressLM(LM):
             chat_history, add_generation_prompt=add_generation_prompt
         )
 
-    def set_cache_hook(self, cache_hook: CacheHook) -> None:
-        self.attached_hook = cache_hook
-        self._inner.set_cache_hook(CountingHook(self._tracker, cache_hook.dbdict))
-
     def loglikelihood(self, requests: list[Any], disable_tqdm: bool = False) -> list[Any]:
         return self._forward("loglikelihood", requests)
 
@@ -204,6 +209,25 @@ class ProgressLM(LM):
         return self._forward("generate_until", requests)
 
     def _forward(self, kind: str, requests: list[Any]) -> list[Any]:
+        if self._cache is None:
+            return self._answer(kind, requests)
+        answers = self._cache.lookup(kind, [request.args for request in requests])
+        missing = [i for i, answer in enumerate(answers) if answer is None]
+        if not missing:
+            # Like lm-eval's CachingLM: the model is not called; the tracker counts these
+            # requests as done when the next call starts or the run finishes.
+            return answers
+        todo = [requests[i] for i in missing]
+        try:
+            computed = self._answer(kind, todo)
+            self._cache.hold_all(kind, zip((r.args for r in todo), computed, strict=True))
+        finally:
+            self._cache.flush()  # after a failure: the answers the hook received so far
+        for i, answer in zip(missing, computed, strict=True):
+            answers[i] = answer
+        return answers
+
+    def _answer(self, kind: str, requests: list[Any]) -> list[Any]:
         self._tracker.start_call(kind, len(requests))
         method = getattr(self._inner, kind)
         # Progress bars would only clutter worker logs: we report progress ourselves.

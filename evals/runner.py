@@ -31,6 +31,7 @@ from evals.progress import (
     RequestTracker,
 )
 from evals.redact import redact, redact_error
+from evals.request_cache import RequestCache, cache_path
 from evals.serving import RequestTimer
 from evals.spec import EvalError, MetricResult, RunResult, RunSpec, SampleScore, SuiteError
 from evals.suites.groups import group_metrics, read_groups
@@ -132,7 +133,13 @@ def _evaluate(
     from lm_eval.api.model import CacheHook
 
     _speed_up_lm_eval()
-    model = ProgressLM(loaded.lm, tracker)
+    # Rank 0: one process per run; the same file lm-eval's `use_cache` would use.
+    request_cache = (
+        RequestCache(cache_path(str(Path(spec.cache_dir) / "lm_eval_requests")))
+        if spec.cache_dir
+        else None
+    )
+    model = ProgressLM(loaded.lm, tracker, request_cache)
 
     def tasks_loaded(tasks: Mapping[str, Any]) -> None:
         check_compatibility(spec.model, {t.OUTPUT_TYPE for t in tasks.values()})
@@ -160,10 +167,10 @@ def _evaluate(
         raise SuiteError(f"The suite failed to run: {type(exc).__name__}: {exc}") from exc
     finally:
         # A warm model outlives this run: detach and close this run's request cache, or the
-        # next run on it would keep writing into this cache file.
+        # next run on it would keep feeding this cache.
         loaded.lm.set_cache_hook(CacheHook(None))
-        if model.attached_hook is not None and model.attached_hook.dbdict is not None:
-            model.attached_hook.dbdict.close()
+        if request_cache is not None:
+            request_cache.close()
         _forget_api_header(loaded.lm)
     return _run_result(
         results, loaded, tracker, time.perf_counter() - started, timer, spec.suite_dir
@@ -176,7 +183,8 @@ def _simple_evaluate(lm_eval: Any, spec: RunSpec, model: Any, task_manager: Any)
         tasks=list(spec.tasks),
         num_fewshot=spec.num_fewshot,
         limit=spec.limit,
-        use_cache=str(Path(spec.cache_dir) / "lm_eval_requests") if spec.cache_dir else None,
+        # The request cache is ours (`ProgressLM` with a `RequestCache`), not lm-eval's.
+        use_cache=None,
         log_samples=True,
         task_manager=task_manager,
         # Chat endpoints take a list of messages, which lm-eval only builds from a template.

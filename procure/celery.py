@@ -52,3 +52,16 @@ def _import_evaluation_stack(**kwargs: Any) -> None:
     import lm_eval.models.huggingface  # noqa: F401
 
     import evals.runner  # noqa: F401
+
+    _pin_torch_threads()
+
+
+def _pin_torch_threads() -> None:
+    # Each pool process gets its own torch thread pool; by default it spans every core, so
+    # two busy processes (or one and a neighbour) oversubscribe the CPU and each forward pass
+    # waits on the others (docs/performance.md).
+    from django.conf import settings
+
+    from evals.backends import pin_torch_threads
+
+    pin_torch_threads(settings.EVAL_TORCH_THREADS)

@@ -220,6 +220,12 @@ RUN_BATCH_SIZE = env.int("RUN_BATCH_SIZE", default=32)
 # had RECONCILE_AFTER_SECONDS to do it, for work of the last RECONCILE_WITHIN_DAYS days.
 RECONCILE_AFTER_SECONDS = env.int("RECONCILE_AFTER_SECONDS", default=120)
 RECONCILE_WITHIN_DAYS = env.int("RECONCILE_WITHIN_DAYS", default=7)
+# Torch threads per worker process (set when the pool process starts). Threads × worker
+# concurrency should not exceed the host's cores: see docs/performance.md. 0 keeps torch's
+# default (one thread per core).
+EVAL_TORCH_THREADS = env.int("EVAL_TORCH_THREADS", default=1)
+if EVAL_TORCH_THREADS < 0:
+    raise ImproperlyConfigured("EVAL_TORCH_THREADS must be 0 (torch's default) or more")
 # Endpoint capability probes (evals.probe): how long one probe request may take, and how long
 # a stored answer is trusted before a campaign is queued.
 ENDPOINT_PROBE_TIMEOUT_SECONDS = env.float("ENDPOINT_PROBE_TIMEOUT_SECONDS", default=20.0)
