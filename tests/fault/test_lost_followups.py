@@ -55,8 +55,15 @@ def test_a_redis_restart_after_the_last_run_loses_neither_report_nor_comparison(
         )
         assert finished.status == CampaignStatus.SUCCEEDED
         broker = redis.Redis(port=private_services.redis.port)
-        waiting = broker.lrange("housekeeping", 0, -1)
-        assert any(b"reports.generate_for_campaign" in message for message in waiting)
+        # The report's message is sent when the worker's transaction commits, a moment after
+        # the status we polled became visible: wait for it rather than read once.
+        wait_for(
+            lambda: any(
+                b"reports.generate_for_campaign" in message
+                for message in broker.lrange("housekeeping", 0, -1)
+            ),
+            timeout=30,
+        )
         private_services.redis.restart()
         assert not ReportSnapshot.objects.filter(campaign=campaign).exists()
 
