@@ -1,7 +1,10 @@
 """Suite pages: list, upload with a validation report, versions, preview of items."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect
 
 from evals.spec import SuiteError
@@ -52,7 +55,18 @@ def suite_upload_page(
     if suite_id is not None:
         suite = suite_get(organization=organization, suite_id=suite_id)
         initial = {"name": suite.name, "domain": suite.domain, "description": suite.description}
-    form = SuiteUploadForm(request.POST or None, request.FILES or None, initial=initial)
+    unreadable = ""
+    posted: Any = None
+    uploaded: Any = None
+    try:
+        posted, uploaded = request.POST or None, request.FILES or None
+    except MultiPartParserError as exc:
+        # Django refuses some bodies before any view sees them (e.g. a file name whose part
+        # headers exceed its limit): say so beside the form rather than answer a bare 400.
+        posted, unreadable = {"name": ""}, f"The upload could not be read: {exc}"
+    form = SuiteUploadForm(posted, uploaded, initial=initial)
+    if unreadable:
+        form.add_error(None, unreadable)
     if suite is not None:
         form.fields["name"].disabled = True  # a new version of this suite, not another suite
     refused: SuiteRefused | None = None

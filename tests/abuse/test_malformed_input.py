@@ -372,6 +372,18 @@ def test_malformed_uploads_through_the_form_come_back_with_the_errors(web, files
     assert_form_shows_errors(response)
 
 
+def test_an_upload_django_cannot_parse_comes_back_with_the_form_and_the_reason(web):
+    # Found by the test above: a file name so long that its part's headers exceed Django's
+    # limit is refused by Django's parser before the view reads the form.
+    response = web.post(
+        "/o/acme/suites/upload/", **multipart({"name": "x"}, "upload", {"a" * 20_000: b"{}"})
+    )
+
+    assert response.status_code == 200
+    assert_form_shows_errors(response)
+    assert "The upload could not be read" in response.content.decode()
+
+
 # --- Profiles: the API and the form --------------------------------------------------------------
 
 profile_values = st.one_of(
