@@ -112,7 +112,7 @@ urlpatterns = [
         schedules.report_diff_page,
         name="report-diff",
     ),
-    # Members
+    # Reporting currency and exchange rates
     path("currency/", money_settings.money_page, name="money"),
     path("currency/save/", money_settings.money_save, name="money-save"),
     path(
@@ -120,6 +120,7 @@ urlpatterns = [
         money_settings.exchange_rate_remove,
         name="exchange-rate-remove",
     ),
+    # Members
     path("members/", members.member_list_page, name="members"),
     path("members/<oid:member_id>/role/", members.member_role, name="member-role"),
     path("members/<oid:member_id>/remove/", members.member_remove, name="member-remove"),
